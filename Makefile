@@ -11,7 +11,7 @@ AIRFLOW_PORT ?= 28080
 export AIRFLOW_PORT
 
 .PHONY: help venv spec generate check-generated spec-diff upgrade airflow-up airflow-down airflow-status \
-        test test-unit test-integration lint typecheck demo clean
+        test test-unit test-regen test-integration lint demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ airflow-status: ## say whether the local Airflow is running
 test-unit: $(STAMP) ## unit tests (no network)
 	$(PY) -m pytest tests/unit -q
 
+test-regen: $(STAMP) ## the corrections re-apply to Airflow 2.8.4 and 2.10.5 and their output imports
+	$(PY) -m pytest tests/regen -q
+
 test-integration: $(STAMP) ## integration tests against the local Airflow (brought up and down)
 	@$(MAKE) --no-print-directory airflow-up; \
 	$(PY) -m pytest tests/integration -q; rc=$$?; \
@@ -64,10 +67,11 @@ lint: $(STAMP) ## ruff and mypy --strict on the hand-written code
 	$(PY) -m ruff format --check facade scripts tests
 	$(PY) -m mypy
 
-test: $(STAMP) ## everything CI runs: lint, unit tests, drift gate, integration suite
+test: $(STAMP) ## everything CI runs: lint, unit tests, drift gate, other versions, integration suite
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory check-generated
+	$(MAKE) --no-print-directory test-regen
 	$(MAKE) --no-print-directory test-integration
 
 demo: $(STAMP) ## a short tour against the local Airflow (brought up and down)
