@@ -74,7 +74,8 @@ def _run(cmd: list[str], cwd: Path | None = None) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+        output = (proc.stdout + "\n" + proc.stderr).strip()
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{output[-4000:]}")
 
 
 def build(spec_path: Path, version: str, out: Path) -> corrections.Report:
@@ -117,6 +118,7 @@ def build(spec_path: Path, version: str, out: Path) -> corrections.Report:
                 str(BIN / "ruff"),
                 "check",
                 "--fix",
+                "--unsafe-fixes",  # only F401 and isort run here; lets F401 clean __init__ modules
                 "--no-cache",
                 "--quiet",
                 *RUFF_ARGS,

@@ -19,6 +19,7 @@ CORRECTIONS = (
     "variable-key-and-value-required",
     "task-extra-links-are-class-references",
     "user-names-and-email-required",
+    "nullable-object-class-names",
     "undeclared-dag-detail-template-searchpath",
     "undeclared-dataset-aliases",
     "undeclared-dataset-event-id",

@@ -57,7 +57,7 @@ from .health_info import HealthInfo
 from .health_status import HealthStatus
 from .import_error import ImportError_
 from .import_error_collection import ImportErrorCollection
-from .job_type_0 import JobType0
+from .job import Job
 from .list_dag_runs_form import ListDagRunsForm
 from .list_task_instance_form import ListTaskInstanceForm
 from .metadatabase_status import MetadatabaseStatus
@@ -80,7 +80,7 @@ from .role_collection import RoleCollection
 from .scheduler_status import SchedulerStatus
 from .set_dag_run_note import SetDagRunNote
 from .set_task_instance_note import SetTaskInstanceNote
-from .sla_miss_type_0 import SLAMissType0
+from .sla_miss import SLAMiss
 from .tag import Tag
 from .task import Task
 from .task_collection import TaskCollection
@@ -97,8 +97,8 @@ from .task_outlet_dataset_reference import TaskOutletDatasetReference
 from .task_params import TaskParams
 from .task_state import TaskState
 from .time_delta import TimeDelta
+from .trigger import Trigger
 from .trigger_rule import TriggerRule
-from .trigger_type_0 import TriggerType0
 from .triggerer_status import TriggererStatus
 from .update_dag_run_state import UpdateDagRunState
 from .update_dag_run_state_state import UpdateDagRunStateState
@@ -174,7 +174,7 @@ __all__ = (
     "HealthStatus",
     "ImportError_",
     "ImportErrorCollection",
-    "JobType0",
+    "Job",
     "ListDagRunsForm",
     "ListTaskInstanceForm",
     "MetadatabaseStatus",
@@ -195,7 +195,7 @@ __all__ = (
     "SchedulerStatus",
     "SetDagRunNote",
     "SetTaskInstanceNote",
-    "SLAMissType0",
+    "SLAMiss",
     "Tag",
     "Task",
     "TaskCollection",
@@ -212,9 +212,9 @@ __all__ = (
     "TaskParams",
     "TaskState",
     "TimeDelta",
+    "Trigger",
     "TriggererStatus",
     "TriggerRule",
-    "TriggerType0",
     "UpdateDagRunState",
     "UpdateDagRunStateState",
     "UpdateTaskInstance",

@@ -13,10 +13,10 @@ from ..models.task_state import TaskState
 from ..types import UNSET, Unset, parse_datetime
 
 if TYPE_CHECKING:
-    from ..models.job_type_0 import JobType0
-    from ..models.sla_miss_type_0 import SLAMissType0
+    from ..models.job import Job
+    from ..models.sla_miss import SLAMiss
     from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields
-    from ..models.trigger_type_0 import TriggerType0
+    from ..models.trigger import Trigger
 
 
 T = TypeVar("T", bound="TaskInstance")
@@ -58,7 +58,7 @@ class TaskInstance:
         rendered_map_index (None | str | Unset): Rendered name of an expanded task instance, if the task is mapped.
 
             *New in version 2.9.0*
-        sla_miss (None | SLAMissType0 | Unset):
+        sla_miss (None | SLAMiss | Unset):
         start_date (datetime.datetime | None | Unset):
         state (None | TaskState | Unset): Task state.
 
@@ -75,8 +75,8 @@ class TaskInstance:
 
             *New in version 2.9.0*
         task_id (str | Unset):
-        trigger (None | TriggerType0 | Unset):
-        triggerer_job (JobType0 | None | Unset):
+        trigger (None | Trigger | Unset):
+        triggerer_job (Job | None | Unset):
         try_number (int | Unset):
         unixname (str | Unset):
     """
@@ -101,21 +101,21 @@ class TaskInstance:
     queued_when: datetime.datetime | None | Unset = UNSET
     rendered_fields: TaskInstanceRenderedFields | Unset = UNSET
     rendered_map_index: None | str | Unset = UNSET
-    sla_miss: None | SLAMissType0 | Unset = UNSET
+    sla_miss: None | SLAMiss | Unset = UNSET
     start_date: datetime.datetime | None | Unset = UNSET
     state: None | TaskState | Unset = UNSET
     task_display_name: str | Unset = UNSET
     task_id: str | Unset = UNSET
-    trigger: None | TriggerType0 | Unset = UNSET
-    triggerer_job: JobType0 | None | Unset = UNSET
+    trigger: None | Trigger | Unset = UNSET
+    triggerer_job: Job | None | Unset = UNSET
     try_number: int | Unset = UNSET
     unixname: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.job_type_0 import JobType0  # noqa: PLC0415
-        from ..models.sla_miss_type_0 import SLAMissType0  # noqa: PLC0415
-        from ..models.trigger_type_0 import TriggerType0  # noqa: PLC0415
+        from ..models.job import Job  # noqa: PLC0415
+        from ..models.sla_miss import SLAMiss  # noqa: PLC0415
+        from ..models.trigger import Trigger  # noqa: PLC0415
 
         dag_id = self.dag_id
 
@@ -208,7 +208,7 @@ class TaskInstance:
         sla_miss: dict[str, Any] | None | Unset
         if isinstance(self.sla_miss, Unset):
             sla_miss = UNSET
-        elif isinstance(self.sla_miss, SLAMissType0):
+        elif isinstance(self.sla_miss, SLAMiss):
             sla_miss = self.sla_miss.to_dict()
         else:
             sla_miss = self.sla_miss
@@ -236,7 +236,7 @@ class TaskInstance:
         trigger: dict[str, Any] | None | Unset
         if isinstance(self.trigger, Unset):
             trigger = UNSET
-        elif isinstance(self.trigger, TriggerType0):
+        elif isinstance(self.trigger, Trigger):
             trigger = self.trigger.to_dict()
         else:
             trigger = self.trigger
@@ -244,7 +244,7 @@ class TaskInstance:
         triggerer_job: dict[str, Any] | None | Unset
         if isinstance(self.triggerer_job, Unset):
             triggerer_job = UNSET
-        elif isinstance(self.triggerer_job, JobType0):
+        elif isinstance(self.triggerer_job, Job):
             triggerer_job = self.triggerer_job.to_dict()
         else:
             triggerer_job = self.triggerer_job
@@ -319,10 +319,10 @@ class TaskInstance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.job_type_0 import JobType0  # noqa: PLC0415
-        from ..models.sla_miss_type_0 import SLAMissType0  # noqa: PLC0415
+        from ..models.job import Job  # noqa: PLC0415
+        from ..models.sla_miss import SLAMiss  # noqa: PLC0415
         from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
-        from ..models.trigger_type_0 import TriggerType0  # noqa: PLC0415
+        from ..models.trigger import Trigger  # noqa: PLC0415
 
         d = dict(src_dict)
         dag_id = d.pop("dag_id", UNSET)
@@ -461,7 +461,7 @@ class TaskInstance:
 
         rendered_map_index = _parse_rendered_map_index(d.pop("rendered_map_index", UNSET))
 
-        def _parse_sla_miss(data: object) -> None | SLAMissType0 | Unset:
+        def _parse_sla_miss(data: object) -> None | SLAMiss | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -469,12 +469,12 @@ class TaskInstance:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_sla_miss_type_0 = SLAMissType0.from_dict(data)
+                componentsschemas_sla_miss_type_0 = SLAMiss.from_dict(data)
 
                 return componentsschemas_sla_miss_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | SLAMissType0 | Unset, data)
+            return cast(None | SLAMiss | Unset, data)
 
         sla_miss = _parse_sla_miss(d.pop("sla_miss", UNSET))
 
@@ -516,7 +516,7 @@ class TaskInstance:
 
         task_id = d.pop("task_id", UNSET)
 
-        def _parse_trigger(data: object) -> None | TriggerType0 | Unset:
+        def _parse_trigger(data: object) -> None | Trigger | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -524,16 +524,16 @@ class TaskInstance:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_trigger_type_0 = TriggerType0.from_dict(data)
+                componentsschemas_trigger_type_0 = Trigger.from_dict(data)
 
                 return componentsschemas_trigger_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TriggerType0 | Unset, data)
+            return cast(None | Trigger | Unset, data)
 
         trigger = _parse_trigger(d.pop("trigger", UNSET))
 
-        def _parse_triggerer_job(data: object) -> JobType0 | None | Unset:
+        def _parse_triggerer_job(data: object) -> Job | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -541,12 +541,12 @@ class TaskInstance:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_job_type_0 = JobType0.from_dict(data)
+                componentsschemas_job_type_0 = Job.from_dict(data)
 
                 return componentsschemas_job_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(JobType0 | None | Unset, data)
+            return cast(Job | None | Unset, data)
 
         triggerer_job = _parse_triggerer_job(d.pop("triggerer_job", UNSET))
 

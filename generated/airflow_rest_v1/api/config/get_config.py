@@ -181,3 +181,13 @@ async def asyncio(
             section=section,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> Config:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = Config.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -211,3 +211,13 @@ async def asyncio(
             fields=fields,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> DAG:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = DAG.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

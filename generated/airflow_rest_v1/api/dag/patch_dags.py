@@ -301,3 +301,13 @@ async def asyncio(
             dag_id_pattern=dag_id_pattern,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> DAGCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = DAGCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -244,3 +244,29 @@ async def asyncio(
             body=body,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> DAGRun | TaskInstanceCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+
+        def _parse_response_200(data: object) -> DAGRun | TaskInstanceCollection:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = TaskInstanceCollection.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = DAGRun.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

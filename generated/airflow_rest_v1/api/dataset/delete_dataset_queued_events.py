@@ -213,3 +213,10 @@ async def asyncio(
             before=before,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> None:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 204:
+        return None
+    raise errors.UnexpectedStatus(response.status_code, response.content)

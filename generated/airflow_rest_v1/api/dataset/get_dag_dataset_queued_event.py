@@ -231,3 +231,13 @@ async def asyncio(
             before=before,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> QueuedEvent:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = QueuedEvent.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

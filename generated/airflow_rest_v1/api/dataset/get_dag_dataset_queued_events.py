@@ -217,3 +217,13 @@ async def asyncio(
             before=before,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> QueuedEventCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = QueuedEventCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

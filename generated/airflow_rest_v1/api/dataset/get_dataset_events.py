@@ -294,3 +294,13 @@ async def asyncio(
             source_map_index=source_map_index,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> DatasetEventCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = DatasetEventCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

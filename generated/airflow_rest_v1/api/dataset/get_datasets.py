@@ -236,3 +236,13 @@ async def asyncio(
             dag_ids=dag_ids,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> DatasetCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = DatasetCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

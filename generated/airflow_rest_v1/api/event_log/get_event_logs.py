@@ -386,3 +386,13 @@ async def asyncio(
             excluded_events=excluded_events,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> EventLogCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = EventLogCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

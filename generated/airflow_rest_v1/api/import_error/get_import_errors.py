@@ -206,3 +206,13 @@ async def asyncio(
             order_by=order_by,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> ImportErrorCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = ImportErrorCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

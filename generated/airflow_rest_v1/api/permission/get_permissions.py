@@ -211,3 +211,13 @@ async def asyncio(
             offset=offset,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> ActionCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = ActionCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -172,3 +172,10 @@ async def asyncio(
             client=client,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> None:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 204:
+        return None
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -224,3 +224,13 @@ async def asyncio(
             update_mask=update_mask,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> Pool:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = Pool.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -201,3 +201,13 @@ async def asyncio(
             body=body,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> Role:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = Role.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -233,3 +233,13 @@ async def asyncio(
             map_index=map_index,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> ExtraLinks:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = ExtraLinks.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -381,3 +381,13 @@ async def asyncio(
             token=token,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> GetLogResponse200:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = GetLogResponse200.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -197,3 +197,13 @@ async def asyncio(
             body=body,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> TaskInstanceCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = TaskInstanceCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

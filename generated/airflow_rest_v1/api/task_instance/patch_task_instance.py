@@ -237,3 +237,13 @@ async def asyncio(
             body=body,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> TaskInstanceReference:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = TaskInstanceReference.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

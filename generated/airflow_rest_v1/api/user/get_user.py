@@ -196,3 +196,13 @@ async def asyncio(
             client=client,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> UserCollectionItem:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = UserCollectionItem.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

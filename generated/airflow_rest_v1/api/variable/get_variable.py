@@ -184,3 +184,13 @@ async def asyncio(
             client=client,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> Variable:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = Variable.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

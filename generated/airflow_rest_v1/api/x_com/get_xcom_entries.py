@@ -286,3 +286,13 @@ async def asyncio(
             offset=offset,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> XComCollection:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = XComCollection.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -267,3 +267,13 @@ async def asyncio(
             stringify=stringify,
         )
     ).parsed
+
+
+def _parse_success(response: httpx.Response) -> XCom:
+    """Parse a 2xx response of this operation."""
+    if response.status_code == 200:
+        response_200 = XCom.from_dict(response.json())
+
+        return response_200
+
+    raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -11,11 +11,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset, parse_datetime
 
-T = TypeVar("T", bound="SLAMissType0")
+T = TypeVar("T", bound="SLAMiss")
 
 
 @_attrs_define
-class SLAMissType0:
+class SLAMiss:
     """
     Attributes:
         dag_id (str | Unset): The DAG ID.
@@ -113,7 +113,7 @@ class SLAMissType0:
         else:
             timestamp = parse_datetime(_timestamp)
 
-        sla_miss_type_0 = cls(
+        sla_miss = cls(
             dag_id=dag_id,
             description=description,
             email_sent=email_sent,
@@ -123,8 +123,8 @@ class SLAMissType0:
             timestamp=timestamp,
         )
 
-        sla_miss_type_0.additional_properties = d
-        return sla_miss_type_0
+        sla_miss.additional_properties = d
+        return sla_miss
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,11 +11,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset, parse_datetime
 
-T = TypeVar("T", bound="JobType0")
+T = TypeVar("T", bound="Job")
 
 
 @_attrs_define
-class JobType0:
+class Job:
     """
     Attributes:
         dag_id (None | str | Unset):
@@ -242,7 +242,7 @@ class JobType0:
 
         unixname = _parse_unixname(d.pop("unixname", UNSET))
 
-        job_type_0 = cls(
+        job = cls(
             dag_id=dag_id,
             end_date=end_date,
             executor_class=executor_class,
@@ -255,8 +255,8 @@ class JobType0:
             unixname=unixname,
         )
 
-        job_type_0.additional_properties = d
-        return job_type_0
+        job.additional_properties = d
+        return job
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,11 +11,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset, parse_datetime
 
-T = TypeVar("T", bound="TriggerType0")
+T = TypeVar("T", bound="Trigger")
 
 
 @_attrs_define
-class TriggerType0:
+class Trigger:
     """
     Attributes:
         classpath (str | Unset):
@@ -90,7 +90,7 @@ class TriggerType0:
 
         triggerer_id = _parse_triggerer_id(d.pop("triggerer_id", UNSET))
 
-        trigger_type_0 = cls(
+        trigger = cls(
             classpath=classpath,
             created_date=created_date,
             id=id,
@@ -98,8 +98,8 @@ class TriggerType0:
             triggerer_id=triggerer_id,
         )
 
-        trigger_type_0.additional_properties = d
-        return trigger_type_0
+        trigger.additional_properties = d
+        return trigger
 
     @property
     def additional_keys(self) -> list[str]:

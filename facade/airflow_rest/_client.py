@@ -1,0 +1,456 @@
+"""``AirflowClient`` and ``AsyncAirflowClient``: every operation of the spec, plus retries and paging."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from airflow_rest_v1.api import AsyncOperations, Operations
+
+from . import _pagination as pg
+from ._core import (
+    DEFAULT_HEADERS,
+    DEFAULT_TIMEOUT,
+    Options,
+    TimeoutTypes,
+    api_root,
+    as_timeout,
+    build_request,
+    connection_error,
+    finish,
+    has_update_mask,
+    where,
+)
+from ._retry import RetryPolicy, retry_delay, should_retry
+from .auth import BasicAuth
+
+T = TypeVar("T")
+C = TypeVar("C")
+log = logging.getLogger("airflow_rest")
+AuthTypes = httpx.Auth | tuple[str, str] | None
+MAX_CONCURRENCY = 64
+
+
+def _auth(auth: AuthTypes) -> httpx.Auth | None:
+    if auth is None or isinstance(auth, httpx.Auth):
+        return auth
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(p, str) for p in auth):
+        return BasicAuth(*auth)
+    raise TypeError(
+        "auth must be an httpx.Auth (e.g. airflow_rest.BasicAuth) or a (username, password) tuple"
+    )
+
+
+class _Base:
+    """Settings and helpers common to both clients."""
+
+    _options: Options
+    _api: httpx.URL
+
+    def _setup(
+        self, base_url: str | httpx.URL, timeout: TimeoutTypes, max_retries: int, retry_post: bool
+    ) -> None:
+        self._api = api_root(base_url)
+        self._options = Options(
+            timeout=as_timeout(timeout), retry=RetryPolicy(max_retries=max_retries, retry_post=retry_post)
+        )
+        self._owns_http = True
+        self._clock: Callable[[], float] = time.time
+
+    @property
+    def base_url(self) -> str:
+        """The API root every operation is relative to (``<webserver>/api/v1/``)."""
+        return str(self._api)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._options.retry
+
+    def _retry_wait(
+        self, operation: str, request: httpx.Request, retries: int, response: httpx.Response | None
+    ) -> float:
+        delay = retry_delay(
+            self._options.retry,
+            retries_done=retries,
+            retry_after=response.headers.get("retry-after") if response is not None else None,
+            now=self._clock(),
+        )
+        cause = f"HTTP {response.status_code}" if response is not None else "a connection error"
+        log.info("%s: retry %d after %s in %.2fs", where(operation, request), retries + 1, cause, delay)
+        return delay
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class AirflowClient(_Base, Operations):
+    """A client for Airflow's REST API v1: ``client.<tag>.<operation>(...)``, ``client.paginate(...)``.
+
+    ``base_url`` is the webserver root (a path prefix is kept); ``auth`` an ``httpx.Auth`` or a
+    ``(username, password)`` pair for basic auth. Errors are raised as ``airflow_rest.errors``;
+    idempotent requests are retried ``max_retries`` times on connection errors, 408, 429, 502, 503
+    and 504. Use it as a context manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        base_url: str | httpx.URL,
+        *,
+        auth: AuthTypes = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry_post: bool = False,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._setup(base_url, timeout, max_retries, retry_post)
+        self._http = httpx.Client(
+            base_url=self._api,
+            auth=_auth(auth),
+            headers={**DEFAULT_HEADERS, **(headers or {})},
+            timeout=self._options.timeout,
+            verify=verify,
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._sleep: Callable[[float], None] = time.sleep
+        self._bind_operations(self._send)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | object = ...,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client sharing this one's connections, with some settings changed (for one call or more)."""
+        clone = copy.copy(self)
+        clone._options = self._options.derive(
+            timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
+        )
+        clone._owns_http = False
+        clone._bind_operations(clone._send)
+        return clone
+
+    def _send(self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /) -> T:
+        req = build_request(self._http, request, self._options)
+        masked = has_update_mask(req)
+        retries = 0
+        while True:
+            try:
+                response = self._http.send(req)
+            except httpx.TransportError as exc:
+                if should_retry(
+                    self._options.retry,
+                    method=req.method,
+                    has_update_mask=masked,
+                    retries_done=retries,
+                    connection_error=True,
+                ):
+                    self._sleep(self._retry_wait(operation, req, retries, None))
+                    retries += 1
+                    continue
+                raise connection_error(operation, req, exc) from None
+            if not response.is_success and should_retry(
+                self._options.retry,
+                method=req.method,
+                has_update_mask=masked,
+                retries_done=retries,
+                status=response.status_code,
+            ):
+                delay = self._retry_wait(operation, req, retries, response)
+                response.close()
+                self._sleep(delay)
+                retries += 1
+                continue
+            return finish(response, operation, parse)
+
+    def _paginate(
+        self,
+        operation: Callable[..., Any],
+        /,
+        *,
+        page_size: int = 100,
+        max_items: int | None = None,
+        on_total_change: str = "warn",
+        **params: Any,
+    ) -> Iterator[Any]:
+        req = pg.plan(
+            operation,
+            page_size=page_size,
+            max_items=max_items,
+            on_total_change=on_total_change,
+            params=params,
+        )
+        return self._items(req)
+
+    def pages(
+        self,
+        operation: Callable[..., C],
+        /,
+        *,
+        page_size: int = 100,
+        on_total_change: str = "warn",
+        **params: Any,
+    ) -> Iterator[C]:
+        """Every page (the collection objects) of a list operation, in order."""
+        req = pg.plan(operation, page_size=page_size, on_total_change=on_total_change, params=params)
+        return (page for page, _items in self._walk(req))
+
+    def _items(self, req: pg.PageRequest) -> Iterator[Any]:
+        yielded = 0
+        for _page, items in self._walk(req):
+            for item in items:
+                if req.max_items is not None and yielded >= req.max_items:
+                    return
+                yield item
+                yielded += 1
+
+    def _walk(self, req: pg.PageRequest) -> Iterator[tuple[Any, list[Any]]]:
+        offset, first_total, fetched = 0, None, 0
+        while req.max_items is None or fetched < req.max_items:
+            left = pg.remaining(req, fetched)
+            limit = req.page_size if left is None else min(req.page_size, left)
+            page = req.operation(**req.params, limit=limit, offset=offset)
+            items, total = pg.items_of(req, page)
+            if first_total is None:
+                first_total = total
+            elif total != first_total:
+                pg.report_change(req, first=first_total, now=total, offset=offset)
+                first_total = total
+            yield page, items
+            fetched += len(items)
+            offset += len(items)
+            if not items or offset >= total:
+                return
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncAirflowClient(_Base, AsyncOperations):
+    """The async form of :class:`AirflowClient`: ``await client.<tag>.<operation>(...)``.
+
+    ``paginate`` is an async iterator and, with ``concurrency=N``, fetches up to N pages at once
+    once the first page has told how many items there are; items still come in order.
+    """
+
+    def __init__(
+        self,
+        base_url: str | httpx.URL,
+        *,
+        auth: AuthTypes = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry_post: bool = False,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._setup(base_url, timeout, max_retries, retry_post)
+        self._http = httpx.AsyncClient(
+            base_url=self._api,
+            auth=_auth(auth),
+            headers={**DEFAULT_HEADERS, **(headers or {})},
+            timeout=self._options.timeout,
+            verify=verify,
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._bind_operations(self._send)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | object = ...,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client sharing this one's connections, with some settings changed (for one call or more)."""
+        clone = copy.copy(self)
+        clone._options = self._options.derive(
+            timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
+        )
+        clone._owns_http = False
+        clone._bind_operations(clone._send)
+        return clone
+
+    async def _send(
+        self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /
+    ) -> T:
+        req = build_request(self._http, request, self._options)
+        masked = has_update_mask(req)
+        retries = 0
+        while True:
+            try:
+                response = await self._http.send(req)
+            except httpx.TransportError as exc:
+                if should_retry(
+                    self._options.retry,
+                    method=req.method,
+                    has_update_mask=masked,
+                    retries_done=retries,
+                    connection_error=True,
+                ):
+                    await self._sleep(self._retry_wait(operation, req, retries, None))
+                    retries += 1
+                    continue
+                raise connection_error(operation, req, exc) from None
+            if not response.is_success and should_retry(
+                self._options.retry,
+                method=req.method,
+                has_update_mask=masked,
+                retries_done=retries,
+                status=response.status_code,
+            ):
+                delay = self._retry_wait(operation, req, retries, response)
+                await response.aclose()
+                await self._sleep(delay)
+                retries += 1
+                continue
+            return finish(response, operation, parse)
+
+    def _paginate(
+        self,
+        operation: Callable[..., Any],
+        /,
+        *,
+        page_size: int = 100,
+        max_items: int | None = None,
+        on_total_change: str = "warn",
+        concurrency: int = 1,
+        **params: Any,
+    ) -> AsyncIterator[Any]:
+        req = pg.plan(
+            operation,
+            page_size=page_size,
+            max_items=max_items,
+            on_total_change=on_total_change,
+            params=params,
+        )
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(concurrency, int)
+            or not 1 <= concurrency <= MAX_CONCURRENCY
+        ):
+            raise ValueError(
+                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}"
+            )
+        return self._items(req, concurrency)
+
+    def pages(
+        self,
+        operation: Callable[..., Awaitable[C]],
+        /,
+        *,
+        page_size: int = 100,
+        on_total_change: str = "warn",
+        concurrency: int = 1,
+        **params: Any,
+    ) -> AsyncIterator[C]:
+        """Every page (the collection objects) of a list operation, in order."""
+        req = pg.plan(operation, page_size=page_size, on_total_change=on_total_change, params=params)
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(concurrency, int)
+            or not 1 <= concurrency <= MAX_CONCURRENCY
+        ):
+            raise ValueError(
+                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}"
+            )
+        return self._page_objects(req, concurrency)
+
+    async def _page_objects(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[Any]:
+        async for page, _items in self._walk(req, concurrency):
+            yield page
+
+    async def _items(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[Any]:
+        yielded = 0
+        async for _page, items in self._walk(req, concurrency):
+            for item in items:
+                if req.max_items is not None and yielded >= req.max_items:
+                    return
+                yield item
+                yielded += 1
+
+    async def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[tuple[Any, list[Any]]]:
+        first_limit = req.page_size if req.max_items is None else max(1, min(req.page_size, req.max_items))
+        page = await req.operation(**req.params, limit=first_limit, offset=0)
+        items, total = pg.items_of(req, page)
+        yield page, items
+        if not items or len(items) >= total:
+            return
+        if concurrency == 1:
+            offset, fetched, first_total = len(items), len(items), total
+            while req.max_items is None or fetched < req.max_items:
+                left = pg.remaining(req, fetched)
+                limit = req.page_size if left is None else min(req.page_size, left)
+                page = await req.operation(**req.params, limit=limit, offset=offset)
+                items, now = pg.items_of(req, page)
+                if now != first_total:
+                    pg.report_change(req, first=first_total, now=now, offset=offset)
+                    first_total = now
+                yield page, items
+                fetched += len(items)
+                offset += len(items)
+                if not items or offset >= now:
+                    return
+            return
+        plan = pg.page_offsets(len(items), total, req.page_size, req.max_items)
+        pending: deque[tuple[int, int, asyncio.Task[Any]]] = deque()
+        queue = iter(plan)
+
+        def launch() -> None:
+            for offset, limit in queue:
+                task = asyncio.ensure_future(req.operation(**req.params, limit=limit, offset=offset))
+                pending.append((offset, limit, task))
+                if len(pending) >= concurrency:
+                    return
+
+        launch()
+        try:
+            while pending:
+                offset, limit, task = pending.popleft()
+                page = await task
+                launch()
+                items, now = pg.items_of(req, page)
+                expected = min(limit, total - offset)
+                if now != total or len(items) != expected:
+                    pg.report_change(req, first=total, now=now, offset=offset)
+                yield page, items
+        finally:
+            for _offset, _limit, task in pending:
+                task.cancel()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

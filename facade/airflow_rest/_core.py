@@ -1,0 +1,142 @@
+"""What the sync and async clients share: URL handling, options, request building, answer checking.
+
+Everything here is pure or works on values handed to it; the clients only add the I/O loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import httpx
+
+from airflow_rest_v1.errors import UnexpectedStatus
+
+from . import errors
+from ._retry import RetryPolicy
+
+T = TypeVar("T")
+log = logging.getLogger("airflow_rest")
+
+API_PATH = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "airflow-rest"}
+TimeoutTypes = float | httpx.Timeout | None
+# JSONDecodeError is a ValueError; a body of the wrong shape fails the generated parsers with the
+# others; a 2xx status the spec does not declare for the operation raises UnexpectedStatus.
+errors_of_decoding = (ValueError, KeyError, TypeError, AttributeError, UnexpectedStatus)
+
+
+def api_root(base_url: str | httpx.URL) -> httpx.URL:
+    """``base_url`` (the webserver root, any path prefix kept) joined with ``/api/v1/``."""
+    url = httpx.URL(str(base_url))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"base_url must be an absolute http(s) URL of the Airflow webserver, got {str(base_url)!r}"
+        )
+    if url.query or url.fragment:
+        raise ValueError("base_url must not carry a query or fragment")
+    path = url.path.rstrip("/")
+    if path.endswith(API_PATH):
+        raise ValueError(
+            f"base_url is the webserver root (the client adds {API_PATH}); "
+            f"pass {errors.safe_url(url.copy_with(path=path[: -len(API_PATH)] or '/'))!r}"
+        )
+    return url.copy_with(path=path + API_PATH + "/")
+
+
+def as_timeout(value: TimeoutTypes) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    if value is None:
+        return httpx.Timeout(None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds or an httpx.Timeout, got {value!r}")
+    return httpx.Timeout(float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Per-client settings; ``with_options`` derives a client with some of them changed."""
+
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def derive(
+        self,
+        *,
+        timeout: TimeoutTypes | object = ...,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Options:
+        retry = self.retry
+        if max_retries is not None:
+            retry = replace(retry, max_retries=max_retries)
+        if retry_post is not None:
+            retry = replace(retry, retry_post=retry_post)
+        return Options(
+            timeout=self.timeout if timeout is ... else as_timeout(timeout),  # type: ignore[arg-type]
+            retry=retry,
+            headers={**self.headers, **(headers or {})},
+        )
+
+
+def build_request(
+    http: httpx.Client | httpx.AsyncClient, request: Mapping[str, Any], options: Options
+) -> httpx.Request:
+    """An ``httpx.Request`` from a generated operation's ``_get_kwargs`` result."""
+    headers = dict(request.get("headers") or {})
+    headers.update(options.headers)
+    return http.build_request(
+        request["method"],
+        request["url"].lstrip("/"),  # relative to the API root, which keeps any path prefix
+        params=request.get("params") or None,
+        json=request.get("json"),
+        data=request.get("data"),
+        files=request.get("files"),
+        content=request.get("content"),
+        headers=headers,
+        cookies=request.get("cookies"),
+        timeout=options.timeout,
+    )
+
+
+def has_update_mask(request: httpx.Request) -> bool:
+    return "update_mask" in request.url.params
+
+
+def where(operation: str, request: httpx.Request) -> str:
+    return f"{operation}: {request.method} {errors.safe_url(request.url)}"
+
+
+def connection_error(
+    operation: str, request: httpx.Request, exc: httpx.TransportError
+) -> errors.APIConnectionError:
+    url = errors.safe_url(request.url)
+    if isinstance(exc, httpx.TimeoutException):
+        kind = type(exc).__name__
+        return errors.APITimeoutError(
+            f"{where(operation, request)} timed out ({kind})", method=request.method, url=url
+        )
+    return errors.APIConnectionError(
+        f"{where(operation, request)} failed: {type(exc).__name__}: {exc}", method=request.method, url=url
+    )
+
+
+def finish(response: httpx.Response, operation: str, parse: Callable[[httpx.Response], T]) -> T:
+    """The parsed result of a 2xx answer; a typed error for anything else."""
+    if not response.is_success or errors.is_login_page(response):
+        raise errors.error_from_response(response, operation)
+    try:
+        return parse(response)
+    except errors_of_decoding as exc:
+        content_type = response.headers.get("content-type", "unknown")
+        raise errors.ResponseDecodeError(
+            f"{where(operation, response.request)} -> {response.status_code} with a body that does not match "
+            f"the spec ({content_type}, {len(response.content)} bytes): {type(exc).__name__}: {exc}",
+            response=response,
+        ) from exc

@@ -1,0 +1,114 @@
+"""Paging through list operations: the plan is pure, the sync and async drivers only loop over it.
+
+A list operation takes ``limit`` and ``offset`` and answers a collection with ``total_entries`` and
+one list of items (the generated ``PAGED_ITEMS`` names it). Offsets advance by the number of items
+a page really held, so a server that caps ``limit`` (Airflow's ``maximum_page_limit``) loses nothing.
+When ``total_entries`` changes while paging, items may have been skipped or repeated: that is
+reported as a ``PaginationWarning``, or raised as ``PaginationError`` with ``on_total_change="error"``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_rest_v1.api import PAGED_ITEMS
+
+from .errors import PaginationError, PaginationWarning
+
+MAX_PAGE_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What the caller asked for, checked before any request."""
+
+    operation: Callable[..., Any]
+    name: str
+    items_field: str
+    page_size: int
+    max_items: int | None
+    on_total_change: str
+    params: Mapping[str, Any]
+
+
+def plan(
+    operation: Callable[..., Any],
+    *,
+    page_size: int = 100,
+    max_items: int | None = None,
+    on_total_change: str = "warn",
+    params: Mapping[str, Any],
+) -> PageRequest:
+    """Validate a paging request; every mistake is a clear error before any request."""
+    name = getattr(operation, "__name__", repr(operation))
+    items_field = PAGED_ITEMS.get(name)
+    if items_field is None or not hasattr(operation, "__self__"):
+        raise TypeError(
+            f"paginate() takes a list operation of the client, e.g. client.dag.get_dags; {name!r} is not one "
+            f"(list operations: {', '.join(sorted(PAGED_ITEMS))})"
+        )
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}")
+    if max_items is not None and (
+        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+    ):
+        raise ValueError(f"max_items must be a non-negative integer or None, got {max_items!r}")
+    if on_total_change not in ("warn", "error"):
+        raise ValueError(f"on_total_change must be 'warn' or 'error', got {on_total_change!r}")
+    for reserved in ("limit", "offset"):
+        if reserved in params:
+            raise TypeError(f"paginate() sets {reserved!r} itself; use page_size and max_items")
+    signature = inspect.signature(operation)
+    accepted = set(signature.parameters) - {"limit", "offset"}
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise TypeError(
+            f"{name}() has no parameter {', '.join(map(repr, unknown))}; it takes {sorted(accepted)}"
+        )
+    try:
+        signature.bind(**params, limit=page_size, offset=0)
+    except TypeError as exc:
+        raise TypeError(f"{name}(): {exc}") from None
+    return PageRequest(operation, name, items_field, page_size, max_items, on_total_change, dict(params))
+
+
+def items_of(req: PageRequest, page: Any) -> tuple[list[Any], int]:
+    """The items and total_entries of one answered page."""
+    items = getattr(page, req.items_field)
+    total = page.total_entries
+    if not isinstance(items, list) or not isinstance(total, int):
+        raise PaginationError(
+            f"{req.name}: the answer has no {req.items_field!r} list or no total_entries to page with"
+        )
+    return items, total
+
+
+def report_change(req: PageRequest, *, first: int, now: int, offset: int) -> None:
+    message = (
+        f"{req.name}: total_entries changed from {first} to {now} while paging (at offset {offset}); "
+        "items may have been skipped or repeated. Page a stable collection, or order by a stable key."
+    )
+    if req.on_total_change == "error":
+        raise PaginationError(message)
+    warnings.warn(message, PaginationWarning, stacklevel=4)
+
+
+def remaining(req: PageRequest, yielded: int) -> int | None:
+    return None if req.max_items is None else req.max_items - yielded
+
+
+def page_offsets(
+    first_count: int, total: int, page_size: int, max_items: int | None
+) -> list[tuple[int, int]]:
+    """(offset, limit) of the pages after the first, once total_entries and the real page size are known.
+
+    ``first_count`` is how many items the first page held: when the server capped the limit, that
+    is the page size to use, or pages would leave gaps.
+    """
+    step = first_count if 0 < first_count < page_size and first_count < total else page_size
+    end = total if max_items is None else min(total, max_items)
+    return [(offset, step) for offset in range(first_count, end, step)] if step else []

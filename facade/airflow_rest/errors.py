@@ -1,0 +1,221 @@
+"""One tree of errors for everything the client raises.
+
+``AirflowError``
+  ``APIStatusError`` (the server answered with an error status; ``status_code``, ``method``,
+  ``url``, Airflow's Problem JSON ``title``/``detail``/``type``/``instance``, ``text``, ``response``)
+    ``BadRequestError`` 400, ``AuthenticationError`` 401 or a login page, ``PermissionDeniedError``
+    403, ``NotFoundError`` 404, ``ConflictError`` 409, ``RateLimitError`` 429, ``ServerError`` 5xx
+  ``APIConnectionError`` (no answer) -> ``APITimeoutError``
+  ``ResponseDecodeError`` (a 2xx body that is not what the spec says)
+  ``PaginationError`` (a collection changed under a pager that was asked to be strict)
+
+Messages and reprs never carry credentials: URLs are shown without user info and with the
+values of secret-looking query parameters replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AirflowError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "NotFoundError",
+    "PaginationError",
+    "PaginationWarning",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "safe_url",
+]
+
+_SECRET_PARAMS = (
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "key",
+    "signature",
+    "session",
+    "auth",
+    "credential",
+)
+_TEXT_LIMIT = 500
+
+
+def safe_url(url: httpx.URL | str) -> str:
+    """The URL without user info, with the values of secret-looking query parameters hidden."""
+    import httpx
+
+    parsed = httpx.URL(str(url))
+    if parsed.userinfo:
+        parsed = parsed.copy_with(username=None, password=None)
+    if parsed.query:
+        params = [
+            (k, "***" if any(s in k.lower() for s in _SECRET_PARAMS) else v)
+            for k, v in parsed.params.multi_items()
+        ]
+        parsed = parsed.copy_with(params=params)
+    return str(parsed)
+
+
+class AirflowError(Exception):
+    """Base class of every error raised by airflow_rest."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIConnectionError(AirflowError):
+    """The request got no HTTP answer (connection refused or reset, DNS, TLS...)."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class ResponseDecodeError(AirflowError):
+    """A successful answer whose body is not what the spec says (not JSON, truncated, wrong shape)."""
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+
+
+class PaginationError(AirflowError):
+    """A paged collection changed while a strict pager walked it, so items may be missing or repeated."""
+
+
+class PaginationWarning(UserWarning):
+    """A paged collection changed while a pager walked it, so items may be missing or repeated."""
+
+
+class APIStatusError(AirflowError):
+    """The server answered with an error status. The original response is ``response``."""
+
+    def __init__(self, message: str, *, response: httpx.Response, problem: dict[str, Any] | None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.method = response.request.method
+        self.url = safe_url(response.request.url)
+        problem = problem or {}
+        self.title: str | None = _str_or_none(problem.get("title"))
+        self.detail: str | None = _str_or_none(problem.get("detail"))
+        self.type: str | None = _str_or_none(problem.get("type"))
+        self.instance: str | None = _str_or_none(problem.get("instance"))
+        self.text = response.text
+
+
+class BadRequestError(APIStatusError):
+    """400: the server refused the request (parameters, body, update_mask)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401, or a login page where JSON was expected: the credentials or the session are not accepted."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: wrong credentials (Airflow 2 answers 403, not 401) or not allowed."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource exists already."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT] + "..."
+
+
+def problem_of(response: httpx.Response) -> dict[str, Any] | None:
+    """Airflow's Problem JSON (RFC 7807) of an error response, if it is one."""
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def is_login_page(response: httpx.Response) -> bool:
+    """A redirect to, or the HTML of, a login page: what a web session that expired gets."""
+    if response.is_redirect:
+        return "login" in response.headers.get("location", "").lower()
+    content_type = response.headers.get("content-type", "")
+    if "html" not in content_type:
+        return False
+    head = response.text[:20000].lower()
+    return "<form" in head and ("password" in head or "login" in head)
+
+
+def error_from_response(response: httpx.Response, operation: str) -> APIStatusError:
+    """The typed error for an error (or login-page) response of ``operation``."""
+    problem = problem_of(response)
+    status = response.status_code
+    where = f"{operation}: {response.request.method} {safe_url(response.request.url)}"
+    if is_login_page(response):
+        cls: type[APIStatusError] = AuthenticationError
+        summary = f"answered {status} with a login page instead of JSON: session or credentials not accepted"
+    else:
+        cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIStatusError)
+        if problem is not None and (problem.get("title") or problem.get("detail")):
+            title = problem.get("title") or ""
+            detail = problem.get("detail")
+            summary = f"{status} {title}" + (f": {detail}" if detail not in (None, "") else "")
+        else:
+            reason = response.reason_phrase or ""
+            text = _shorten(response.text) if response.content else "(empty body)"
+            summary = f"{status} {reason}: {text}"
+    return cls(f"{where} -> {summary}", response=response, problem=problem)
