@@ -5,7 +5,7 @@
 import datetime as _datetime
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
 from attrs import define
 
@@ -66,4 +66,11 @@ def parse_datetime(value: str) -> _datetime.datetime:
     return parsed
 
 
-__all__ = ["parse_datetime", "UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+def check_const(value: object, expected: object) -> Any:
+    """``value`` if it equals the constant the spec requires, else ValueError (tells unions apart)."""
+    if value != expected:
+        raise ValueError(f"expected {expected!r}, got {value!r}")
+    return value
+
+
+__all__ = ["check_const", "parse_datetime", "UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]

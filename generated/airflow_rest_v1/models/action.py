@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Action")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+    }
+)
+
 
 @_attrs_define
 class Action:
@@ -39,14 +45,22 @@ class Action:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            action = cls(
+                src_dict["name"],
+            )
+            if len(src_dict) != 1:
+                action.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return action
 
+        except KeyError:
+            pass
+        get = src_dict.get
         action = cls(
-            name=name,
+            get("name", UNSET),
         )
-
-        action.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            action.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return action
 
     @property

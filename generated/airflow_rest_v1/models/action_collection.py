@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ActionCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "actions",
+    }
+)
+
 
 @_attrs_define
 class ActionCollection:
@@ -55,26 +62,36 @@ class ActionCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.action import Action  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.action import Action  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            actions = [Action.from_dict(_i0) for _i0 in src_dict["actions"]]
+            action_collection = cls(
+                src_dict["total_entries"],
+                actions,
+            )
+            if len(src_dict) != 2:
+                action_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return action_collection
 
-        _actions = d.pop("actions", UNSET)
-        actions: list[Action] | Unset = UNSET
-        if _actions is not UNSET:
-            actions = []
-            for actions_item_data in _actions:
-                actions_item = Action.from_dict(actions_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        actions = get("actions", UNSET)
+        if actions is not UNSET:
+            from ..models.action import Action  # noqa: PLC0415
 
-                actions.append(actions_item)
-
+            actions = [Action.from_dict(_i0) for _i0 in actions]
         action_collection = cls(
-            total_entries=total_entries,
-            actions=actions,
+            get("total_entries", UNSET),
+            actions,
         )
-
-        action_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            action_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return action_collection
 
     @property

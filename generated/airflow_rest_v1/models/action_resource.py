@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ActionResource")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "action",
+        "resource",
+    }
+)
+
 
 @_attrs_define
 class ActionResource:
@@ -58,30 +65,44 @@ class ActionResource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.action import Action  # noqa: PLC0415
-        from ..models.resource import Resource  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.action import Action  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _action = d.pop("action", UNSET)
-        action: Action | Unset
-        if isinstance(_action, Unset):
-            action = UNSET
-        else:
-            action = Action.from_dict(_action)
+            action = Action.from_dict(src_dict["action"])
+            from ..models.resource import Resource  # noqa: PLC0415
 
-        _resource = d.pop("resource", UNSET)
-        resource: Resource | Unset
-        if isinstance(_resource, Unset):
-            resource = UNSET
-        else:
-            resource = Resource.from_dict(_resource)
+            resource = Resource.from_dict(src_dict["resource"])
+            action_resource = cls(
+                action,
+                resource,
+            )
+            if len(src_dict) != 2:
+                action_resource.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return action_resource
 
+        except KeyError:
+            pass
+        get = src_dict.get
+        action = get("action", UNSET)
+        if action is not UNSET:
+            from ..models.action import Action  # noqa: PLC0415
+
+            action = Action.from_dict(action)
+        resource = get("resource", UNSET)
+        if resource is not UNSET:
+            from ..models.resource import Resource  # noqa: PLC0415
+
+            resource = Resource.from_dict(resource)
         action_resource = cls(
-            action=action,
-            resource=resource,
+            action,
+            resource,
         )
-
-        action_resource.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            action_resource.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return action_resource
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,19 @@ from ..models.dag_state import DagState
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="BasicDAGRun")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "data_interval_end",
+        "data_interval_start",
+        "end_date",
+        "logical_date",
+        "run_id",
+        "start_date",
+        "state",
+    }
+)
 
 
 @_attrs_define
@@ -121,105 +134,72 @@ class BasicDAGRun:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            data_interval_end = src_dict["data_interval_end"]
+            if data_interval_end is not None:
+                data_interval_end = parse_datetime(data_interval_end)
+            data_interval_start = src_dict["data_interval_start"]
+            if data_interval_start is not None:
+                data_interval_start = parse_datetime(data_interval_start)
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
 
-        def _parse_data_interval_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                data_interval_end_type_0 = parse_datetime(data)
+            logical_date = parse_datetime(src_dict["logical_date"])
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
 
-                return data_interval_end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
+            basic_dag_run = cls(
+                src_dict["dag_id"],
+                data_interval_end,
+                data_interval_start,
+                end_date,
+                logical_date,
+                src_dict["run_id"],
+                start_date,
+                state,
+            )
+            if len(src_dict) != 8:
+                basic_dag_run.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return basic_dag_run
 
-        data_interval_end = _parse_data_interval_end(d.pop("data_interval_end", UNSET))
-
-        def _parse_data_interval_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                data_interval_start_type_0 = parse_datetime(data)
-
-                return data_interval_start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        data_interval_start = _parse_data_interval_start(d.pop("data_interval_start", UNSET))
-
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
-
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
-
-        _logical_date = d.pop("logical_date", UNSET)
-        logical_date: datetime.datetime | Unset
-        if isinstance(_logical_date, Unset):
-            logical_date = UNSET
-        else:
-            logical_date = parse_datetime(_logical_date)
-
-        run_id = d.pop("run_id", UNSET)
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        _state = d.pop("state", UNSET)
-        state: DagState | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
-        else:
-            state = DagState(_state)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        data_interval_end = get("data_interval_end", UNSET)
+        if data_interval_end is not None and data_interval_end is not UNSET:
+            data_interval_end = parse_datetime(data_interval_end)
+        data_interval_start = get("data_interval_start", UNSET)
+        if data_interval_start is not None and data_interval_start is not UNSET:
+            data_interval_start = parse_datetime(data_interval_start)
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        logical_date = get("logical_date", UNSET)
+        if logical_date is not UNSET:
+            logical_date = parse_datetime(logical_date)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
+        state = get("state", UNSET)
+        if state is not UNSET:
+            state = DagState._value2member_map_.get(state) or DagState(state)
         basic_dag_run = cls(
-            dag_id=dag_id,
-            data_interval_end=data_interval_end,
-            data_interval_start=data_interval_start,
-            end_date=end_date,
-            logical_date=logical_date,
-            run_id=run_id,
-            start_date=start_date,
-            state=state,
+            get("dag_id", UNSET),
+            data_interval_end,
+            data_interval_start,
+            end_date,
+            logical_date,
+            get("run_id", UNSET),
+            start_date,
+            state,
         )
-
-        basic_dag_run.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            basic_dag_run.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return basic_dag_run
 
     @property

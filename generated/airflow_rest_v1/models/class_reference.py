@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClassReference")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "class_name",
+        "module_path",
+    }
+)
+
 
 @_attrs_define
 class ClassReference:
@@ -43,17 +50,28 @@ class ClassReference:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        class_name = d.pop("class_name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            class_reference = cls(
+                src_dict["class_name"],
+                src_dict["module_path"],
+            )
+            if len(src_dict) != 2:
+                class_reference.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return class_reference
 
-        module_path = d.pop("module_path", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         class_reference = cls(
-            class_name=class_name,
-            module_path=module_path,
+            get("class_name", UNSET),
+            get("module_path", UNSET),
         )
-
-        class_reference.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            class_reference.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return class_reference
 
     @property

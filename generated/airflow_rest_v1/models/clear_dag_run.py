@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClearDagRun")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dry_run",
+    }
+)
+
 
 @_attrs_define
 class ClearDagRun:
@@ -39,14 +45,24 @@ class ClearDagRun:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dry_run = d.pop("dry_run", UNSET)
+        try:  # the usual case: the server sent every declared field
+            clear_dag_run = cls(
+                src_dict["dry_run"],
+            )
+            if len(src_dict) != 1:
+                clear_dag_run.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return clear_dag_run
 
+        except KeyError:
+            pass
+        get = src_dict.get
         clear_dag_run = cls(
-            dry_run=dry_run,
+            get("dry_run", UNSET),
         )
-
-        clear_dag_run.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            clear_dag_run.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return clear_dag_run
 
     @property

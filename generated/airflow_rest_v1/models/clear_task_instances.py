@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,25 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ClearTaskInstances")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_run_id",
+        "dry_run",
+        "end_date",
+        "include_downstream",
+        "include_future",
+        "include_parentdag",
+        "include_past",
+        "include_subdags",
+        "include_upstream",
+        "only_failed",
+        "only_running",
+        "reset_dag_runs",
+        "start_date",
+        "task_ids",
+    }
+)
 
 
 @_attrs_define
@@ -130,71 +149,61 @@ class ClearTaskInstances:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            end_date = parse_datetime(src_dict["end_date"])
 
-        def _parse_dag_run_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            start_date = parse_datetime(src_dict["start_date"])
+            clear_task_instances = cls(
+                src_dict["dag_run_id"],
+                src_dict["dry_run"],
+                end_date,
+                src_dict["include_downstream"],
+                src_dict["include_future"],
+                src_dict["include_parentdag"],
+                src_dict["include_past"],
+                src_dict["include_subdags"],
+                src_dict["include_upstream"],
+                src_dict["only_failed"],
+                src_dict["only_running"],
+                src_dict["reset_dag_runs"],
+                start_date,
+                src_dict["task_ids"],
+            )
+            if len(src_dict) != 14:
+                clear_task_instances.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return clear_task_instances
 
-        dag_run_id = _parse_dag_run_id(d.pop("dag_run_id", UNSET))
-
-        dry_run = d.pop("dry_run", UNSET)
-
-        _end_date = d.pop("end_date", UNSET)
-        end_date: datetime.datetime | Unset
-        if isinstance(_end_date, Unset):
-            end_date = UNSET
-        else:
-            end_date = parse_datetime(_end_date)
-
-        include_downstream = d.pop("include_downstream", UNSET)
-
-        include_future = d.pop("include_future", UNSET)
-
-        include_parentdag = d.pop("include_parentdag", UNSET)
-
-        include_past = d.pop("include_past", UNSET)
-
-        include_subdags = d.pop("include_subdags", UNSET)
-
-        include_upstream = d.pop("include_upstream", UNSET)
-
-        only_failed = d.pop("only_failed", UNSET)
-
-        only_running = d.pop("only_running", UNSET)
-
-        reset_dag_runs = d.pop("reset_dag_runs", UNSET)
-
-        _start_date = d.pop("start_date", UNSET)
-        start_date: datetime.datetime | Unset
-        if isinstance(_start_date, Unset):
-            start_date = UNSET
-        else:
-            start_date = parse_datetime(_start_date)
-
-        task_ids = cast(list[str], d.pop("task_ids", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date = get("end_date", UNSET)
+        if end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        start_date = get("start_date", UNSET)
+        if start_date is not UNSET:
+            start_date = parse_datetime(start_date)
         clear_task_instances = cls(
-            dag_run_id=dag_run_id,
-            dry_run=dry_run,
-            end_date=end_date,
-            include_downstream=include_downstream,
-            include_future=include_future,
-            include_parentdag=include_parentdag,
-            include_past=include_past,
-            include_subdags=include_subdags,
-            include_upstream=include_upstream,
-            only_failed=only_failed,
-            only_running=only_running,
-            reset_dag_runs=reset_dag_runs,
-            start_date=start_date,
-            task_ids=task_ids,
+            get("dag_run_id", UNSET),
+            get("dry_run", UNSET),
+            end_date,
+            get("include_downstream", UNSET),
+            get("include_future", UNSET),
+            get("include_parentdag", UNSET),
+            get("include_past", UNSET),
+            get("include_subdags", UNSET),
+            get("include_upstream", UNSET),
+            get("only_failed", UNSET),
+            get("only_running", UNSET),
+            get("reset_dag_runs", UNSET),
+            start_date,
+            get("task_ids", UNSET),
         )
-
-        clear_task_instances.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            clear_task_instances.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return clear_task_instances
 
     @property

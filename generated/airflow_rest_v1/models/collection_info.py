@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CollectionInfo")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+    }
+)
+
 
 @_attrs_define
 class CollectionInfo:
@@ -38,14 +44,26 @@ class CollectionInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+        try:  # the usual case: the server sent every declared field
+            collection_info = cls(
+                src_dict["total_entries"],
+            )
+            if len(src_dict) != 1:
+                collection_info.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return collection_info
 
+        except KeyError:
+            pass
+        get = src_dict.get
         collection_info = cls(
-            total_entries=total_entries,
+            get("total_entries", UNSET),
         )
-
-        collection_info.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            collection_info.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return collection_info
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Config")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "sections",
+    }
+)
+
 
 @_attrs_define
 class Config:
@@ -46,23 +52,30 @@ class Config:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_section import ConfigSection  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.config_section import ConfigSection  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _sections = d.pop("sections", UNSET)
-        sections: list[ConfigSection] | Unset = UNSET
-        if _sections is not UNSET:
-            sections = []
-            for sections_item_data in _sections:
-                sections_item = ConfigSection.from_dict(sections_item_data)
+            sections = [ConfigSection.from_dict(_i0) for _i0 in src_dict["sections"]]
+            config = cls(
+                sections,
+            )
+            if len(src_dict) != 1:
+                config.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return config
 
-                sections.append(sections_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        sections = get("sections", UNSET)
+        if sections is not UNSET:
+            from ..models.config_section import ConfigSection  # noqa: PLC0415
 
+            sections = [ConfigSection.from_dict(_i0) for _i0 in sections]
         config = cls(
-            sections=sections,
+            sections,
         )
-
-        config.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            config.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return config
 
     @property

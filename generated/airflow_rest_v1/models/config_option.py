@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConfigOption")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "key",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class ConfigOption:
@@ -43,17 +50,26 @@ class ConfigOption:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        key = d.pop("key", UNSET)
+        try:  # the usual case: the server sent every declared field
+            config_option = cls(
+                src_dict["key"],
+                src_dict["value"],
+            )
+            if len(src_dict) != 2:
+                config_option.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return config_option
 
-        value = d.pop("value", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         config_option = cls(
-            key=key,
-            value=value,
+            get("key", UNSET),
+            get("value", UNSET),
         )
-
-        config_option.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            config_option.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return config_option
 
     @property

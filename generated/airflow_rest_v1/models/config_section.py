@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConfigSection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "options",
+    }
+)
+
 
 @_attrs_define
 class ConfigSection:
@@ -52,26 +59,34 @@ class ConfigSection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_option import ConfigOption  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.config_option import ConfigOption  # noqa: PLC0415
 
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+            options = [ConfigOption.from_dict(_i0) for _i0 in src_dict["options"]]
+            config_section = cls(
+                src_dict["name"],
+                options,
+            )
+            if len(src_dict) != 2:
+                config_section.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return config_section
 
-        _options = d.pop("options", UNSET)
-        options: list[ConfigOption] | Unset = UNSET
-        if _options is not UNSET:
-            options = []
-            for options_item_data in _options:
-                options_item = ConfigOption.from_dict(options_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        options = get("options", UNSET)
+        if options is not UNSET:
+            from ..models.config_option import ConfigOption  # noqa: PLC0415
 
-                options.append(options_item)
-
+            options = [ConfigOption.from_dict(_i0) for _i0 in options]
         config_section = cls(
-            name=name,
-            options=options,
+            get("name", UNSET),
+            options,
         )
-
-        config_section.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            config_section.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return config_section
 
     @property

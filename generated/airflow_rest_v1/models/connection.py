@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Connection")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "conn_type",
+        "connection_id",
+        "description",
+        "host",
+        "login",
+        "port",
+        "schema",
+        "extra",
+        "password",
+    }
+)
 
 
 @_attrs_define
@@ -109,80 +123,38 @@ class Connection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        conn_type = d.pop("conn_type", UNSET)
+        try:  # the usual case: the server sent every declared field
+            connection = cls(
+                src_dict["conn_type"],
+                src_dict["connection_id"],
+                src_dict["description"],
+                src_dict["host"],
+                src_dict["login"],
+                src_dict["port"],
+                src_dict["schema"],
+                src_dict["extra"],
+                src_dict["password"],
+            )
+            if len(src_dict) != 9:
+                connection.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return connection
 
-        connection_id = d.pop("connection_id", UNSET)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        host = _parse_host(d.pop("host", UNSET))
-
-        def _parse_login(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        login = _parse_login(d.pop("login", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("port", UNSET))
-
-        def _parse_schema(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        schema = _parse_schema(d.pop("schema", UNSET))
-
-        def _parse_extra(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        extra = _parse_extra(d.pop("extra", UNSET))
-
-        password = d.pop("password", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         connection = cls(
-            conn_type=conn_type,
-            connection_id=connection_id,
-            description=description,
-            host=host,
-            login=login,
-            port=port,
-            schema=schema,
-            extra=extra,
-            password=password,
+            get("conn_type", UNSET),
+            get("connection_id", UNSET),
+            get("description", UNSET),
+            get("host", UNSET),
+            get("login", UNSET),
+            get("port", UNSET),
+            get("schema", UNSET),
+            get("extra", UNSET),
+            get("password", UNSET),
         )
-
-        connection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            connection.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return connection
 
     @property

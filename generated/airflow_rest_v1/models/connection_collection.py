@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectionCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "connections",
+    }
+)
+
 
 @_attrs_define
 class ConnectionCollection:
@@ -55,26 +62,36 @@ class ConnectionCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in src_dict["connections"]]
+            connection_collection = cls(
+                src_dict["total_entries"],
+                connections,
+            )
+            if len(src_dict) != 2:
+                connection_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return connection_collection
 
-        _connections = d.pop("connections", UNSET)
-        connections: list[ConnectionCollectionItem] | Unset = UNSET
-        if _connections is not UNSET:
-            connections = []
-            for connections_item_data in _connections:
-                connections_item = ConnectionCollectionItem.from_dict(connections_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        connections = get("connections", UNSET)
+        if connections is not UNSET:
+            from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: PLC0415
 
-                connections.append(connections_item)
-
+            connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in connections]
         connection_collection = cls(
-            total_entries=total_entries,
-            connections=connections,
+            get("total_entries", UNSET),
+            connections,
         )
-
-        connection_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            connection_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return connection_collection
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionCollectionItem")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "conn_type",
+        "connection_id",
+        "description",
+        "host",
+        "login",
+        "port",
+        "schema",
+    }
+)
 
 
 @_attrs_define
@@ -95,67 +107,38 @@ class ConnectionCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        conn_type = d.pop("conn_type", UNSET)
+        try:  # the usual case: the server sent every declared field
+            connection_collection_item = cls(
+                src_dict["conn_type"],
+                src_dict["connection_id"],
+                src_dict["description"],
+                src_dict["host"],
+                src_dict["login"],
+                src_dict["port"],
+                src_dict["schema"],
+            )
+            if len(src_dict) != 7:
+                connection_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return connection_collection_item
 
-        connection_id = d.pop("connection_id", UNSET)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        host = _parse_host(d.pop("host", UNSET))
-
-        def _parse_login(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        login = _parse_login(d.pop("login", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("port", UNSET))
-
-        def _parse_schema(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        schema = _parse_schema(d.pop("schema", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
         connection_collection_item = cls(
-            conn_type=conn_type,
-            connection_id=connection_id,
-            description=description,
-            host=host,
-            login=login,
-            port=port,
-            schema=schema,
+            get("conn_type", UNSET),
+            get("connection_id", UNSET),
+            get("description", UNSET),
+            get("host", UNSET),
+            get("login", UNSET),
+            get("port", UNSET),
+            get("schema", UNSET),
         )
-
-        connection_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            connection_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return connection_collection_item
 
     @property

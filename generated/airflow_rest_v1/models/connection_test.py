@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionTest")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "message",
+        "status",
+    }
+)
+
 
 @_attrs_define
 class ConnectionTest:
@@ -45,17 +52,28 @@ class ConnectionTest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
+        try:  # the usual case: the server sent every declared field
+            connection_test = cls(
+                src_dict["message"],
+                src_dict["status"],
+            )
+            if len(src_dict) != 2:
+                connection_test.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return connection_test
 
-        status = d.pop("status", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         connection_test = cls(
-            message=message,
-            status=status,
+            get("message", UNSET),
+            get("status", UNSET),
         )
-
-        connection_test.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            connection_test.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return connection_test
 
     @property

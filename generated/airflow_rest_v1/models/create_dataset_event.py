@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CreateDatasetEvent")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dataset_uri",
+        "extra",
+    }
+)
 
 
 @_attrs_define
@@ -56,34 +63,38 @@ class CreateDatasetEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            extra = src_dict["extra"]
+            if extra is not None:
+                from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
 
-        d = dict(src_dict)
-        dataset_uri = d.pop("dataset_uri")
+                extra = CreateDatasetEventExtraType0.from_dict(extra)
+            create_dataset_event = cls(
+                src_dict["dataset_uri"],
+                extra,
+            )
+            if len(src_dict) != 2:
+                create_dataset_event.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return create_dataset_event
 
-        def _parse_extra(data: object) -> CreateDatasetEventExtraType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                extra_type_0 = CreateDatasetEventExtraType0.from_dict(data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        extra = get("extra", UNSET)
+        if extra is not None and extra is not UNSET:
+            from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
 
-                return extra_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CreateDatasetEventExtraType0 | None | Unset, data)
-
-        extra = _parse_extra(d.pop("extra", UNSET))
-
+            extra = CreateDatasetEventExtraType0.from_dict(extra)
         create_dataset_event = cls(
-            dataset_uri=dataset_uri,
-            extra=extra,
+            src_dict["dataset_uri"],
+            extra,
         )
-
-        create_dataset_event.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            create_dataset_event.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return create_dataset_event
 
     @property

@@ -26,10 +26,8 @@ class CreateDatasetEventExtraType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         create_dataset_event_extra_type_0 = cls()
-
-        create_dataset_event_extra_type_0.additional_properties = d
+        create_dataset_event_extra_type_0.additional_properties = dict(src_dict)
         return create_dataset_event_extra_type_0
 
     @property

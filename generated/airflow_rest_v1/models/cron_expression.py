@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import check_const
+
 T = TypeVar("T", bound="CronExpression")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "__type",
+        "value",
+    }
+)
 
 
 @_attrs_define
@@ -42,19 +51,16 @@ class CronExpression:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        field_type_ = cast(Literal["CronExpression"], d.pop("__type"))
-        if field_type_ != "CronExpression":
-            raise ValueError(f"__type must match const 'CronExpression', got '{field_type_}'")
 
-        value = d.pop("value")
-
+        field_type_ = check_const(src_dict["__type"], "CronExpression")
         cron_expression = cls(
-            field_type_=field_type_,
-            value=value,
+            field_type_,
+            src_dict["value"],
         )
-
-        cron_expression.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            cron_expression.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return cron_expression
 
     @property

@@ -20,6 +20,39 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DAG")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_display_name",
+        "dag_id",
+        "default_view",
+        "description",
+        "file_token",
+        "fileloc",
+        "has_import_errors",
+        "has_task_concurrency_limits",
+        "is_active",
+        "is_paused",
+        "is_subdag",
+        "last_expired",
+        "last_parsed_time",
+        "last_pickled",
+        "max_active_runs",
+        "max_active_tasks",
+        "max_consecutive_failed_dag_runs",
+        "next_dagrun",
+        "next_dagrun_create_after",
+        "next_dagrun_data_interval_end",
+        "next_dagrun_data_interval_start",
+        "owners",
+        "pickle_id",
+        "root_dag_id",
+        "schedule_interval",
+        "scheduler_lock",
+        "tags",
+        "timetable_description",
+    }
+)
+
 
 @_attrs_define
 class DAG:
@@ -374,249 +407,135 @@ class DAG:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        try:  # the usual case: the server sent every declared field
+            last_expired = src_dict["last_expired"]
+            if last_expired is not None:
+                last_expired = parse_datetime(last_expired)
+            last_parsed_time = src_dict["last_parsed_time"]
+            if last_parsed_time is not None:
+                last_parsed_time = parse_datetime(last_parsed_time)
+            last_pickled = src_dict["last_pickled"]
+            if last_pickled is not None:
+                last_pickled = parse_datetime(last_pickled)
+            next_dagrun = src_dict["next_dagrun"]
+            if next_dagrun is not None:
+                next_dagrun = parse_datetime(next_dagrun)
+            next_dagrun_create_after = src_dict["next_dagrun_create_after"]
+            if next_dagrun_create_after is not None:
+                next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+            next_dagrun_data_interval_end = src_dict["next_dagrun_data_interval_end"]
+            if next_dagrun_data_interval_end is not None:
+                next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+            next_dagrun_data_interval_start = src_dict["next_dagrun_data_interval_start"]
+            if next_dagrun_data_interval_start is not None:
+                next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
+            from ..models.cron_expression import CronExpression  # noqa: PLC0415
+            from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
+            from ..models.tag import Tag  # noqa: PLC0415
+            from ..models.time_delta import TimeDelta  # noqa: PLC0415
+
+            def _parse_schedule_interval(
+                data: object,
+            ) -> CronExpression | None | RelativeDelta | TimeDelta | Unset:
+                if data is None:
+                    return data
+                if isinstance(data, Unset):
+                    return data
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_time_delta_type_0 = TimeDelta.from_dict(data)
+
+                    return componentsschemas_time_delta_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_schedule_interval_type_1 = RelativeDelta.from_dict(data)
+
+                    return componentsschemas_schedule_interval_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_cron_expression_type_0 = CronExpression.from_dict(data)
+
+                    return componentsschemas_cron_expression_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CronExpression | None | RelativeDelta | TimeDelta | Unset, data)
+
+            schedule_interval = _parse_schedule_interval(src_dict["schedule_interval"])
+
+            tags = src_dict["tags"]
+            if tags is not None:
+                from ..models.tag import Tag  # noqa: PLC0415
+
+                tags = [Tag.from_dict(_i0) for _i0 in tags]
+            dag = cls(
+                src_dict["dag_display_name"],
+                src_dict["dag_id"],
+                src_dict["default_view"],
+                src_dict["description"],
+                src_dict["file_token"],
+                src_dict["fileloc"],
+                src_dict["has_import_errors"],
+                src_dict["has_task_concurrency_limits"],
+                src_dict["is_active"],
+                src_dict["is_paused"],
+                src_dict["is_subdag"],
+                last_expired,
+                last_parsed_time,
+                last_pickled,
+                src_dict["max_active_runs"],
+                src_dict["max_active_tasks"],
+                src_dict["max_consecutive_failed_dag_runs"],
+                next_dagrun,
+                next_dagrun_create_after,
+                next_dagrun_data_interval_end,
+                next_dagrun_data_interval_start,
+                src_dict["owners"],
+                src_dict["pickle_id"],
+                src_dict["root_dag_id"],
+                schedule_interval,
+                src_dict["scheduler_lock"],
+                tags,
+                src_dict["timetable_description"],
+            )
+            if len(src_dict) != 28:
+                dag.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return dag
+
+        except KeyError:
+            pass
+        get = src_dict.get
+        last_expired = get("last_expired", UNSET)
+        if last_expired is not None and last_expired is not UNSET:
+            last_expired = parse_datetime(last_expired)
+        last_parsed_time = get("last_parsed_time", UNSET)
+        if last_parsed_time is not None and last_parsed_time is not UNSET:
+            last_parsed_time = parse_datetime(last_parsed_time)
+        last_pickled = get("last_pickled", UNSET)
+        if last_pickled is not None and last_pickled is not UNSET:
+            last_pickled = parse_datetime(last_pickled)
+        next_dagrun = get("next_dagrun", UNSET)
+        if next_dagrun is not None and next_dagrun is not UNSET:
+            next_dagrun = parse_datetime(next_dagrun)
+        next_dagrun_create_after = get("next_dagrun_create_after", UNSET)
+        if next_dagrun_create_after is not None and next_dagrun_create_after is not UNSET:
+            next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+        next_dagrun_data_interval_end = get("next_dagrun_data_interval_end", UNSET)
+        if next_dagrun_data_interval_end is not None and next_dagrun_data_interval_end is not UNSET:
+            next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+        next_dagrun_data_interval_start = get("next_dagrun_data_interval_start", UNSET)
+        if next_dagrun_data_interval_start is not None and next_dagrun_data_interval_start is not UNSET:
+            next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
         from ..models.cron_expression import CronExpression  # noqa: PLC0415
         from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
         from ..models.tag import Tag  # noqa: PLC0415
         from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
-        d = dict(src_dict)
-        dag_display_name = d.pop("dag_display_name", UNSET)
-
-        dag_id = d.pop("dag_id", UNSET)
-
-        def _parse_default_view(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_view = _parse_default_view(d.pop("default_view", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        file_token = d.pop("file_token", UNSET)
-
-        fileloc = d.pop("fileloc", UNSET)
-
-        def _parse_has_import_errors(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_import_errors = _parse_has_import_errors(d.pop("has_import_errors", UNSET))
-
-        def _parse_has_task_concurrency_limits(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_task_concurrency_limits = _parse_has_task_concurrency_limits(
-            d.pop("has_task_concurrency_limits", UNSET)
-        )
-
-        def _parse_is_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_active = _parse_is_active(d.pop("is_active", UNSET))
-
-        def _parse_is_paused(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_paused = _parse_is_paused(d.pop("is_paused", UNSET))
-
-        is_subdag = d.pop("is_subdag", UNSET)
-
-        def _parse_last_expired(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_expired_type_0 = parse_datetime(data)
-
-                return last_expired_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_expired = _parse_last_expired(d.pop("last_expired", UNSET))
-
-        def _parse_last_parsed_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_parsed_time_type_0 = parse_datetime(data)
-
-                return last_parsed_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_parsed_time = _parse_last_parsed_time(d.pop("last_parsed_time", UNSET))
-
-        def _parse_last_pickled(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_pickled_type_0 = parse_datetime(data)
-
-                return last_pickled_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_pickled = _parse_last_pickled(d.pop("last_pickled", UNSET))
-
-        def _parse_max_active_runs(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_active_runs = _parse_max_active_runs(d.pop("max_active_runs", UNSET))
-
-        def _parse_max_active_tasks(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_active_tasks = _parse_max_active_tasks(d.pop("max_active_tasks", UNSET))
-
-        def _parse_max_consecutive_failed_dag_runs(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_consecutive_failed_dag_runs = _parse_max_consecutive_failed_dag_runs(
-            d.pop("max_consecutive_failed_dag_runs", UNSET)
-        )
-
-        def _parse_next_dagrun(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_type_0 = parse_datetime(data)
-
-                return next_dagrun_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun = _parse_next_dagrun(d.pop("next_dagrun", UNSET))
-
-        def _parse_next_dagrun_create_after(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_create_after_type_0 = parse_datetime(data)
-
-                return next_dagrun_create_after_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_create_after = _parse_next_dagrun_create_after(d.pop("next_dagrun_create_after", UNSET))
-
-        def _parse_next_dagrun_data_interval_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_data_interval_end_type_0 = parse_datetime(data)
-
-                return next_dagrun_data_interval_end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_data_interval_end = _parse_next_dagrun_data_interval_end(
-            d.pop("next_dagrun_data_interval_end", UNSET)
-        )
-
-        def _parse_next_dagrun_data_interval_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_data_interval_start_type_0 = parse_datetime(data)
-
-                return next_dagrun_data_interval_start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_data_interval_start = _parse_next_dagrun_data_interval_start(
-            d.pop("next_dagrun_data_interval_start", UNSET)
-        )
-
-        owners = cast(list[str], d.pop("owners", UNSET))
-
-        def _parse_pickle_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pickle_id = _parse_pickle_id(d.pop("pickle_id", UNSET))
-
-        def _parse_root_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        root_dag_id = _parse_root_dag_id(d.pop("root_dag_id", UNSET))
 
         def _parse_schedule_interval(
             data: object,
@@ -651,80 +570,45 @@ class DAG:
                 pass
             return cast(CronExpression | None | RelativeDelta | TimeDelta | Unset, data)
 
-        schedule_interval = _parse_schedule_interval(d.pop("schedule_interval", UNSET))
+        schedule_interval = _parse_schedule_interval(get("schedule_interval", UNSET))
 
-        def _parse_scheduler_lock(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        tags = get("tags", UNSET)
+        if tags is not None and tags is not UNSET:
+            from ..models.tag import Tag  # noqa: PLC0415
 
-        scheduler_lock = _parse_scheduler_lock(d.pop("scheduler_lock", UNSET))
-
-        def _parse_tags(data: object) -> list[Tag] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tags_type_0 = []
-                _tags_type_0 = data
-                for tags_type_0_item_data in _tags_type_0:
-                    tags_type_0_item = Tag.from_dict(tags_type_0_item_data)
-
-                    tags_type_0.append(tags_type_0_item)
-
-                return tags_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Tag] | None | Unset, data)
-
-        tags = _parse_tags(d.pop("tags", UNSET))
-
-        def _parse_timetable_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timetable_description = _parse_timetable_description(d.pop("timetable_description", UNSET))
-
+            tags = [Tag.from_dict(_i0) for _i0 in tags]
         dag = cls(
-            dag_display_name=dag_display_name,
-            dag_id=dag_id,
-            default_view=default_view,
-            description=description,
-            file_token=file_token,
-            fileloc=fileloc,
-            has_import_errors=has_import_errors,
-            has_task_concurrency_limits=has_task_concurrency_limits,
-            is_active=is_active,
-            is_paused=is_paused,
-            is_subdag=is_subdag,
-            last_expired=last_expired,
-            last_parsed_time=last_parsed_time,
-            last_pickled=last_pickled,
-            max_active_runs=max_active_runs,
-            max_active_tasks=max_active_tasks,
-            max_consecutive_failed_dag_runs=max_consecutive_failed_dag_runs,
-            next_dagrun=next_dagrun,
-            next_dagrun_create_after=next_dagrun_create_after,
-            next_dagrun_data_interval_end=next_dagrun_data_interval_end,
-            next_dagrun_data_interval_start=next_dagrun_data_interval_start,
-            owners=owners,
-            pickle_id=pickle_id,
-            root_dag_id=root_dag_id,
-            schedule_interval=schedule_interval,
-            scheduler_lock=scheduler_lock,
-            tags=tags,
-            timetable_description=timetable_description,
+            get("dag_display_name", UNSET),
+            get("dag_id", UNSET),
+            get("default_view", UNSET),
+            get("description", UNSET),
+            get("file_token", UNSET),
+            get("fileloc", UNSET),
+            get("has_import_errors", UNSET),
+            get("has_task_concurrency_limits", UNSET),
+            get("is_active", UNSET),
+            get("is_paused", UNSET),
+            get("is_subdag", UNSET),
+            last_expired,
+            last_parsed_time,
+            last_pickled,
+            get("max_active_runs", UNSET),
+            get("max_active_tasks", UNSET),
+            get("max_consecutive_failed_dag_runs", UNSET),
+            next_dagrun,
+            next_dagrun_create_after,
+            next_dagrun_data_interval_end,
+            next_dagrun_data_interval_start,
+            get("owners", UNSET),
+            get("pickle_id", UNSET),
+            get("root_dag_id", UNSET),
+            schedule_interval,
+            get("scheduler_lock", UNSET),
+            tags,
+            get("timetable_description", UNSET),
         )
-
-        dag.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dag
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DAGCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "dags",
+    }
+)
+
 
 @_attrs_define
 class DAGCollection:
@@ -55,26 +62,34 @@ class DAGCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag import DAG  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag import DAG  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            dags = [DAG.from_dict(_i0) for _i0 in src_dict["dags"]]
+            dag_collection = cls(
+                src_dict["total_entries"],
+                dags,
+            )
+            if len(src_dict) != 2:
+                dag_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_collection
 
-        _dags = d.pop("dags", UNSET)
-        dags: list[DAG] | Unset = UNSET
-        if _dags is not UNSET:
-            dags = []
-            for dags_item_data in _dags:
-                dags_item = DAG.from_dict(dags_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dags = get("dags", UNSET)
+        if dags is not UNSET:
+            from ..models.dag import DAG  # noqa: PLC0415
 
-                dags.append(dags_item)
-
+            dags = [DAG.from_dict(_i0) for _i0 in dags]
         dag_collection = cls(
-            total_entries=total_entries,
-            dags=dags,
+            get("total_entries", UNSET),
+            dags,
         )
-
-        dag_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_collection.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dag_collection
 
     @property

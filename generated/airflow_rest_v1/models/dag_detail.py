@@ -22,6 +22,54 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DAGDetail")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_display_name",
+        "dag_id",
+        "default_view",
+        "description",
+        "file_token",
+        "fileloc",
+        "has_import_errors",
+        "has_task_concurrency_limits",
+        "is_active",
+        "is_paused",
+        "is_subdag",
+        "last_expired",
+        "last_parsed_time",
+        "last_pickled",
+        "max_active_runs",
+        "max_active_tasks",
+        "max_consecutive_failed_dag_runs",
+        "next_dagrun",
+        "next_dagrun_create_after",
+        "next_dagrun_data_interval_end",
+        "next_dagrun_data_interval_start",
+        "owners",
+        "pickle_id",
+        "root_dag_id",
+        "schedule_interval",
+        "scheduler_lock",
+        "tags",
+        "timetable_description",
+        "catchup",
+        "concurrency",
+        "dag_run_timeout",
+        "dataset_expression",
+        "doc_md",
+        "end_date",
+        "is_paused_upon_creation",
+        "last_parsed",
+        "orientation",
+        "params",
+        "render_template_as_native_obj",
+        "start_date",
+        "template_search_path",
+        "template_searchpath",
+        "timezone",
+    }
+)
+
 
 @_attrs_define
 class DAGDetail:
@@ -555,251 +603,176 @@ class DAGDetail:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        try:  # the usual case: the server sent every declared field
+            last_expired = src_dict["last_expired"]
+            if last_expired is not None:
+                last_expired = parse_datetime(last_expired)
+            last_parsed_time = src_dict["last_parsed_time"]
+            if last_parsed_time is not None:
+                last_parsed_time = parse_datetime(last_parsed_time)
+            last_pickled = src_dict["last_pickled"]
+            if last_pickled is not None:
+                last_pickled = parse_datetime(last_pickled)
+            next_dagrun = src_dict["next_dagrun"]
+            if next_dagrun is not None:
+                next_dagrun = parse_datetime(next_dagrun)
+            next_dagrun_create_after = src_dict["next_dagrun_create_after"]
+            if next_dagrun_create_after is not None:
+                next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+            next_dagrun_data_interval_end = src_dict["next_dagrun_data_interval_end"]
+            if next_dagrun_data_interval_end is not None:
+                next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+            next_dagrun_data_interval_start = src_dict["next_dagrun_data_interval_start"]
+            if next_dagrun_data_interval_start is not None:
+                next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
+            from ..models.cron_expression import CronExpression  # noqa: PLC0415
+            from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
+            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
+            from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
+            from ..models.tag import Tag  # noqa: PLC0415
+            from ..models.time_delta import TimeDelta  # noqa: PLC0415
+
+            def _parse_schedule_interval(
+                data: object,
+            ) -> CronExpression | None | RelativeDelta | TimeDelta | Unset:
+                if data is None:
+                    return data
+                if isinstance(data, Unset):
+                    return data
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_time_delta_type_0 = TimeDelta.from_dict(data)
+
+                    return componentsschemas_time_delta_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_schedule_interval_type_1 = RelativeDelta.from_dict(data)
+
+                    return componentsschemas_schedule_interval_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_cron_expression_type_0 = CronExpression.from_dict(data)
+
+                    return componentsschemas_cron_expression_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CronExpression | None | RelativeDelta | TimeDelta | Unset, data)
+
+            schedule_interval = _parse_schedule_interval(src_dict["schedule_interval"])
+
+            tags = src_dict["tags"]
+            if tags is not None:
+                from ..models.tag import Tag  # noqa: PLC0415
+
+                tags = [Tag.from_dict(_i0) for _i0 in tags]
+            dag_run_timeout = src_dict["dag_run_timeout"]
+            if dag_run_timeout is not None:
+                from ..models.time_delta import TimeDelta  # noqa: PLC0415
+
+                dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
+            dataset_expression = src_dict["dataset_expression"]
+            if dataset_expression is not None:
+                from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
+
+                dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
+            last_parsed = src_dict["last_parsed"]
+            if last_parsed is not None:
+                last_parsed = parse_datetime(last_parsed)
+            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
+
+            params = DAGDetailParams.from_dict(src_dict["params"])
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
+            dag_detail = cls(
+                src_dict["dag_display_name"],
+                src_dict["dag_id"],
+                src_dict["default_view"],
+                src_dict["description"],
+                src_dict["file_token"],
+                src_dict["fileloc"],
+                src_dict["has_import_errors"],
+                src_dict["has_task_concurrency_limits"],
+                src_dict["is_active"],
+                src_dict["is_paused"],
+                src_dict["is_subdag"],
+                last_expired,
+                last_parsed_time,
+                last_pickled,
+                src_dict["max_active_runs"],
+                src_dict["max_active_tasks"],
+                src_dict["max_consecutive_failed_dag_runs"],
+                next_dagrun,
+                next_dagrun_create_after,
+                next_dagrun_data_interval_end,
+                next_dagrun_data_interval_start,
+                src_dict["owners"],
+                src_dict["pickle_id"],
+                src_dict["root_dag_id"],
+                schedule_interval,
+                src_dict["scheduler_lock"],
+                tags,
+                src_dict["timetable_description"],
+                src_dict["catchup"],
+                src_dict["concurrency"],
+                dag_run_timeout,
+                dataset_expression,
+                src_dict["doc_md"],
+                end_date,
+                src_dict["is_paused_upon_creation"],
+                last_parsed,
+                src_dict["orientation"],
+                params,
+                src_dict["render_template_as_native_obj"],
+                start_date,
+                src_dict["template_search_path"],
+                src_dict["template_searchpath"],
+                src_dict["timezone"],
+            )
+            if len(src_dict) != 43:
+                dag_detail.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return dag_detail
+
+        except KeyError:
+            pass
+        get = src_dict.get
+        last_expired = get("last_expired", UNSET)
+        if last_expired is not None and last_expired is not UNSET:
+            last_expired = parse_datetime(last_expired)
+        last_parsed_time = get("last_parsed_time", UNSET)
+        if last_parsed_time is not None and last_parsed_time is not UNSET:
+            last_parsed_time = parse_datetime(last_parsed_time)
+        last_pickled = get("last_pickled", UNSET)
+        if last_pickled is not None and last_pickled is not UNSET:
+            last_pickled = parse_datetime(last_pickled)
+        next_dagrun = get("next_dagrun", UNSET)
+        if next_dagrun is not None and next_dagrun is not UNSET:
+            next_dagrun = parse_datetime(next_dagrun)
+        next_dagrun_create_after = get("next_dagrun_create_after", UNSET)
+        if next_dagrun_create_after is not None and next_dagrun_create_after is not UNSET:
+            next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+        next_dagrun_data_interval_end = get("next_dagrun_data_interval_end", UNSET)
+        if next_dagrun_data_interval_end is not None and next_dagrun_data_interval_end is not UNSET:
+            next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+        next_dagrun_data_interval_start = get("next_dagrun_data_interval_start", UNSET)
+        if next_dagrun_data_interval_start is not None and next_dagrun_data_interval_start is not UNSET:
+            next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
         from ..models.cron_expression import CronExpression  # noqa: PLC0415
         from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
         from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
         from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
         from ..models.tag import Tag  # noqa: PLC0415
         from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
-        d = dict(src_dict)
-        dag_display_name = d.pop("dag_display_name", UNSET)
-
-        dag_id = d.pop("dag_id", UNSET)
-
-        def _parse_default_view(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        default_view = _parse_default_view(d.pop("default_view", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        file_token = d.pop("file_token", UNSET)
-
-        fileloc = d.pop("fileloc", UNSET)
-
-        def _parse_has_import_errors(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_import_errors = _parse_has_import_errors(d.pop("has_import_errors", UNSET))
-
-        def _parse_has_task_concurrency_limits(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_task_concurrency_limits = _parse_has_task_concurrency_limits(
-            d.pop("has_task_concurrency_limits", UNSET)
-        )
-
-        def _parse_is_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_active = _parse_is_active(d.pop("is_active", UNSET))
-
-        def _parse_is_paused(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_paused = _parse_is_paused(d.pop("is_paused", UNSET))
-
-        is_subdag = d.pop("is_subdag", UNSET)
-
-        def _parse_last_expired(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_expired_type_0 = parse_datetime(data)
-
-                return last_expired_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_expired = _parse_last_expired(d.pop("last_expired", UNSET))
-
-        def _parse_last_parsed_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_parsed_time_type_0 = parse_datetime(data)
-
-                return last_parsed_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_parsed_time = _parse_last_parsed_time(d.pop("last_parsed_time", UNSET))
-
-        def _parse_last_pickled(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_pickled_type_0 = parse_datetime(data)
-
-                return last_pickled_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_pickled = _parse_last_pickled(d.pop("last_pickled", UNSET))
-
-        def _parse_max_active_runs(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_active_runs = _parse_max_active_runs(d.pop("max_active_runs", UNSET))
-
-        def _parse_max_active_tasks(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_active_tasks = _parse_max_active_tasks(d.pop("max_active_tasks", UNSET))
-
-        def _parse_max_consecutive_failed_dag_runs(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_consecutive_failed_dag_runs = _parse_max_consecutive_failed_dag_runs(
-            d.pop("max_consecutive_failed_dag_runs", UNSET)
-        )
-
-        def _parse_next_dagrun(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_type_0 = parse_datetime(data)
-
-                return next_dagrun_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun = _parse_next_dagrun(d.pop("next_dagrun", UNSET))
-
-        def _parse_next_dagrun_create_after(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_create_after_type_0 = parse_datetime(data)
-
-                return next_dagrun_create_after_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_create_after = _parse_next_dagrun_create_after(d.pop("next_dagrun_create_after", UNSET))
-
-        def _parse_next_dagrun_data_interval_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_data_interval_end_type_0 = parse_datetime(data)
-
-                return next_dagrun_data_interval_end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_data_interval_end = _parse_next_dagrun_data_interval_end(
-            d.pop("next_dagrun_data_interval_end", UNSET)
-        )
-
-        def _parse_next_dagrun_data_interval_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                next_dagrun_data_interval_start_type_0 = parse_datetime(data)
-
-                return next_dagrun_data_interval_start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        next_dagrun_data_interval_start = _parse_next_dagrun_data_interval_start(
-            d.pop("next_dagrun_data_interval_start", UNSET)
-        )
-
-        owners = cast(list[str], d.pop("owners", UNSET))
-
-        def _parse_pickle_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pickle_id = _parse_pickle_id(d.pop("pickle_id", UNSET))
-
-        def _parse_root_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        root_dag_id = _parse_root_dag_id(d.pop("root_dag_id", UNSET))
 
         def _parse_schedule_interval(
             data: object,
@@ -834,279 +807,84 @@ class DAGDetail:
                 pass
             return cast(CronExpression | None | RelativeDelta | TimeDelta | Unset, data)
 
-        schedule_interval = _parse_schedule_interval(d.pop("schedule_interval", UNSET))
+        schedule_interval = _parse_schedule_interval(get("schedule_interval", UNSET))
 
-        def _parse_scheduler_lock(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        tags = get("tags", UNSET)
+        if tags is not None and tags is not UNSET:
+            from ..models.tag import Tag  # noqa: PLC0415
 
-        scheduler_lock = _parse_scheduler_lock(d.pop("scheduler_lock", UNSET))
+            tags = [Tag.from_dict(_i0) for _i0 in tags]
+        dag_run_timeout = get("dag_run_timeout", UNSET)
+        if dag_run_timeout is not None and dag_run_timeout is not UNSET:
+            from ..models.time_delta import TimeDelta  # noqa: PLC0415
 
-        def _parse_tags(data: object) -> list[Tag] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tags_type_0 = []
-                _tags_type_0 = data
-                for tags_type_0_item_data in _tags_type_0:
-                    tags_type_0_item = Tag.from_dict(tags_type_0_item_data)
+            dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
+        dataset_expression = get("dataset_expression", UNSET)
+        if dataset_expression is not None and dataset_expression is not UNSET:
+            from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
 
-                    tags_type_0.append(tags_type_0_item)
+            dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        last_parsed = get("last_parsed", UNSET)
+        if last_parsed is not None and last_parsed is not UNSET:
+            last_parsed = parse_datetime(last_parsed)
+        params = get("params", UNSET)
+        if params is not UNSET:
+            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
 
-                return tags_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Tag] | None | Unset, data)
-
-        tags = _parse_tags(d.pop("tags", UNSET))
-
-        def _parse_timetable_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timetable_description = _parse_timetable_description(d.pop("timetable_description", UNSET))
-
-        def _parse_catchup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        catchup = _parse_catchup(d.pop("catchup", UNSET))
-
-        def _parse_concurrency(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        concurrency = _parse_concurrency(d.pop("concurrency", UNSET))
-
-        def _parse_dag_run_timeout(data: object) -> None | TimeDelta | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_time_delta_type_0 = TimeDelta.from_dict(data)
-
-                return componentsschemas_time_delta_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TimeDelta | Unset, data)
-
-        dag_run_timeout = _parse_dag_run_timeout(d.pop("dag_run_timeout", UNSET))
-
-        def _parse_dataset_expression(data: object) -> DAGDetailDatasetExpressionType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                dataset_expression_type_0 = DAGDetailDatasetExpressionType0.from_dict(data)
-
-                return dataset_expression_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DAGDetailDatasetExpressionType0 | None | Unset, data)
-
-        dataset_expression = _parse_dataset_expression(d.pop("dataset_expression", UNSET))
-
-        def _parse_doc_md(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        doc_md = _parse_doc_md(d.pop("doc_md", UNSET))
-
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
-
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
-
-        def _parse_is_paused_upon_creation(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_paused_upon_creation = _parse_is_paused_upon_creation(d.pop("is_paused_upon_creation", UNSET))
-
-        def _parse_last_parsed(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_parsed_type_0 = parse_datetime(data)
-
-                return last_parsed_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_parsed = _parse_last_parsed(d.pop("last_parsed", UNSET))
-
-        def _parse_orientation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        orientation = _parse_orientation(d.pop("orientation", UNSET))
-
-        _params = d.pop("params", UNSET)
-        params: DAGDetailParams | Unset
-        if isinstance(_params, Unset):
-            params = UNSET
-        else:
-            params = DAGDetailParams.from_dict(_params)
-
-        def _parse_render_template_as_native_obj(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        render_template_as_native_obj = _parse_render_template_as_native_obj(
-            d.pop("render_template_as_native_obj", UNSET)
-        )
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        def _parse_template_search_path(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                template_search_path_type_0 = cast(list[str], data)
-
-                return template_search_path_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        template_search_path = _parse_template_search_path(d.pop("template_search_path", UNSET))
-
-        def _parse_template_searchpath(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                template_searchpath_type_0 = cast(list[str], data)
-
-                return template_searchpath_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        template_searchpath = _parse_template_searchpath(d.pop("template_searchpath", UNSET))
-
-        timezone = d.pop("timezone", UNSET)
-
+            params = DAGDetailParams.from_dict(params)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
         dag_detail = cls(
-            dag_display_name=dag_display_name,
-            dag_id=dag_id,
-            default_view=default_view,
-            description=description,
-            file_token=file_token,
-            fileloc=fileloc,
-            has_import_errors=has_import_errors,
-            has_task_concurrency_limits=has_task_concurrency_limits,
-            is_active=is_active,
-            is_paused=is_paused,
-            is_subdag=is_subdag,
-            last_expired=last_expired,
-            last_parsed_time=last_parsed_time,
-            last_pickled=last_pickled,
-            max_active_runs=max_active_runs,
-            max_active_tasks=max_active_tasks,
-            max_consecutive_failed_dag_runs=max_consecutive_failed_dag_runs,
-            next_dagrun=next_dagrun,
-            next_dagrun_create_after=next_dagrun_create_after,
-            next_dagrun_data_interval_end=next_dagrun_data_interval_end,
-            next_dagrun_data_interval_start=next_dagrun_data_interval_start,
-            owners=owners,
-            pickle_id=pickle_id,
-            root_dag_id=root_dag_id,
-            schedule_interval=schedule_interval,
-            scheduler_lock=scheduler_lock,
-            tags=tags,
-            timetable_description=timetable_description,
-            catchup=catchup,
-            concurrency=concurrency,
-            dag_run_timeout=dag_run_timeout,
-            dataset_expression=dataset_expression,
-            doc_md=doc_md,
-            end_date=end_date,
-            is_paused_upon_creation=is_paused_upon_creation,
-            last_parsed=last_parsed,
-            orientation=orientation,
-            params=params,
-            render_template_as_native_obj=render_template_as_native_obj,
-            start_date=start_date,
-            template_search_path=template_search_path,
-            template_searchpath=template_searchpath,
-            timezone=timezone,
+            get("dag_display_name", UNSET),
+            get("dag_id", UNSET),
+            get("default_view", UNSET),
+            get("description", UNSET),
+            get("file_token", UNSET),
+            get("fileloc", UNSET),
+            get("has_import_errors", UNSET),
+            get("has_task_concurrency_limits", UNSET),
+            get("is_active", UNSET),
+            get("is_paused", UNSET),
+            get("is_subdag", UNSET),
+            last_expired,
+            last_parsed_time,
+            last_pickled,
+            get("max_active_runs", UNSET),
+            get("max_active_tasks", UNSET),
+            get("max_consecutive_failed_dag_runs", UNSET),
+            next_dagrun,
+            next_dagrun_create_after,
+            next_dagrun_data_interval_end,
+            next_dagrun_data_interval_start,
+            get("owners", UNSET),
+            get("pickle_id", UNSET),
+            get("root_dag_id", UNSET),
+            schedule_interval,
+            get("scheduler_lock", UNSET),
+            tags,
+            get("timetable_description", UNSET),
+            get("catchup", UNSET),
+            get("concurrency", UNSET),
+            dag_run_timeout,
+            dataset_expression,
+            get("doc_md", UNSET),
+            end_date,
+            get("is_paused_upon_creation", UNSET),
+            last_parsed,
+            get("orientation", UNSET),
+            params,
+            get("render_template_as_native_obj", UNSET),
+            start_date,
+            get("template_search_path", UNSET),
+            get("template_searchpath", UNSET),
+            get("timezone", UNSET),
         )
-
-        dag_detail.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_detail.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dag_detail
 
     @property

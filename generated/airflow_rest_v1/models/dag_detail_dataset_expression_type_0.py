@@ -26,10 +26,8 @@ class DAGDetailDatasetExpressionType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         dag_detail_dataset_expression_type_0 = cls()
-
-        dag_detail_dataset_expression_type_0.additional_properties = d
+        dag_detail_dataset_expression_type_0.additional_properties = dict(src_dict)
         return dag_detail_dataset_expression_type_0
 
     @property

@@ -30,10 +30,8 @@ class DAGDetailParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         dag_detail_params = cls()
-
-        dag_detail_params.additional_properties = d
+        dag_detail_params.additional_properties = dict(src_dict)
         return dag_detail_params
 
     @property

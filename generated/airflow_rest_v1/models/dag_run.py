@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,25 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="DAGRun")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "conf",
+        "dag_id",
+        "dag_run_id",
+        "data_interval_end",
+        "data_interval_start",
+        "end_date",
+        "execution_date",
+        "external_trigger",
+        "last_scheduling_decision",
+        "logical_date",
+        "note",
+        "run_type",
+        "start_date",
+        "state",
+    }
+)
 
 
 @_attrs_define
@@ -211,189 +230,110 @@ class DAGRun:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_run_conf import DAGRunConf  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag_run_conf import DAGRunConf  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _conf = d.pop("conf", UNSET)
-        conf: DAGRunConf | Unset
-        if isinstance(_conf, Unset):
-            conf = UNSET
-        else:
-            conf = DAGRunConf.from_dict(_conf)
+            conf = DAGRunConf.from_dict(src_dict["conf"])
+            data_interval_end = src_dict["data_interval_end"]
+            if data_interval_end is not None:
+                data_interval_end = parse_datetime(data_interval_end)
+            data_interval_start = src_dict["data_interval_start"]
+            if data_interval_start is not None:
+                data_interval_start = parse_datetime(data_interval_start)
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
+            execution_date = src_dict["execution_date"]
+            if execution_date is not None:
+                execution_date = parse_datetime(execution_date)
+            last_scheduling_decision = src_dict["last_scheduling_decision"]
+            if last_scheduling_decision is not None:
+                last_scheduling_decision = parse_datetime(last_scheduling_decision)
+            logical_date = src_dict["logical_date"]
+            if logical_date is not None:
+                logical_date = parse_datetime(logical_date)
 
-        dag_id = d.pop("dag_id", UNSET)
+            run_type = DAGRunRunType._value2member_map_.get(src_dict["run_type"]) or DAGRunRunType(
+                src_dict["run_type"]
+            )
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
 
-        def _parse_dag_run_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
+            dag_run = cls(
+                conf,
+                src_dict["dag_id"],
+                src_dict["dag_run_id"],
+                data_interval_end,
+                data_interval_start,
+                end_date,
+                execution_date,
+                src_dict["external_trigger"],
+                last_scheduling_decision,
+                logical_date,
+                src_dict["note"],
+                run_type,
+                start_date,
+                state,
+            )
+            if len(src_dict) != 14:
+                dag_run.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return dag_run
 
-        dag_run_id = _parse_dag_run_id(d.pop("dag_run_id", UNSET))
+        except KeyError:
+            pass
+        get = src_dict.get
+        conf = get("conf", UNSET)
+        if conf is not UNSET:
+            from ..models.dag_run_conf import DAGRunConf  # noqa: PLC0415
 
-        def _parse_data_interval_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                data_interval_end_type_0 = parse_datetime(data)
-
-                return data_interval_end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        data_interval_end = _parse_data_interval_end(d.pop("data_interval_end", UNSET))
-
-        def _parse_data_interval_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                data_interval_start_type_0 = parse_datetime(data)
-
-                return data_interval_start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        data_interval_start = _parse_data_interval_start(d.pop("data_interval_start", UNSET))
-
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
-
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
-
-        def _parse_execution_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                execution_date_type_0 = parse_datetime(data)
-
-                return execution_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        execution_date = _parse_execution_date(d.pop("execution_date", UNSET))
-
-        external_trigger = d.pop("external_trigger", UNSET)
-
-        def _parse_last_scheduling_decision(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_scheduling_decision_type_0 = parse_datetime(data)
-
-                return last_scheduling_decision_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_scheduling_decision = _parse_last_scheduling_decision(d.pop("last_scheduling_decision", UNSET))
-
-        def _parse_logical_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                logical_date_type_0 = parse_datetime(data)
-
-                return logical_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        logical_date = _parse_logical_date(d.pop("logical_date", UNSET))
-
-        def _parse_note(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        note = _parse_note(d.pop("note", UNSET))
-
-        _run_type = d.pop("run_type", UNSET)
-        run_type: DAGRunRunType | Unset
-        if isinstance(_run_type, Unset):
-            run_type = UNSET
-        else:
-            run_type = DAGRunRunType(_run_type)
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        _state = d.pop("state", UNSET)
-        state: DagState | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
-        else:
-            state = DagState(_state)
-
+            conf = DAGRunConf.from_dict(conf)
+        data_interval_end = get("data_interval_end", UNSET)
+        if data_interval_end is not None and data_interval_end is not UNSET:
+            data_interval_end = parse_datetime(data_interval_end)
+        data_interval_start = get("data_interval_start", UNSET)
+        if data_interval_start is not None and data_interval_start is not UNSET:
+            data_interval_start = parse_datetime(data_interval_start)
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not None and execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        last_scheduling_decision = get("last_scheduling_decision", UNSET)
+        if last_scheduling_decision is not None and last_scheduling_decision is not UNSET:
+            last_scheduling_decision = parse_datetime(last_scheduling_decision)
+        logical_date = get("logical_date", UNSET)
+        if logical_date is not None and logical_date is not UNSET:
+            logical_date = parse_datetime(logical_date)
+        run_type = get("run_type", UNSET)
+        if run_type is not UNSET:
+            run_type = DAGRunRunType._value2member_map_.get(run_type) or DAGRunRunType(run_type)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
+        state = get("state", UNSET)
+        if state is not UNSET:
+            state = DagState._value2member_map_.get(state) or DagState(state)
         dag_run = cls(
-            conf=conf,
-            dag_id=dag_id,
-            dag_run_id=dag_run_id,
-            data_interval_end=data_interval_end,
-            data_interval_start=data_interval_start,
-            end_date=end_date,
-            execution_date=execution_date,
-            external_trigger=external_trigger,
-            last_scheduling_decision=last_scheduling_decision,
-            logical_date=logical_date,
-            note=note,
-            run_type=run_type,
-            start_date=start_date,
-            state=state,
+            conf,
+            get("dag_id", UNSET),
+            get("dag_run_id", UNSET),
+            data_interval_end,
+            data_interval_start,
+            end_date,
+            execution_date,
+            get("external_trigger", UNSET),
+            last_scheduling_decision,
+            logical_date,
+            get("note", UNSET),
+            run_type,
+            start_date,
+            state,
         )
-
-        dag_run.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_run.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dag_run
 
     @property

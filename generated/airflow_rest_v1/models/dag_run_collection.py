@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DAGRunCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "dag_runs",
+    }
+)
+
 
 @_attrs_define
 class DAGRunCollection:
@@ -55,26 +62,36 @@ class DAGRunCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_run import DAGRun  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag_run import DAGRun  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            dag_runs = [DAGRun.from_dict(_i0) for _i0 in src_dict["dag_runs"]]
+            dag_run_collection = cls(
+                src_dict["total_entries"],
+                dag_runs,
+            )
+            if len(src_dict) != 2:
+                dag_run_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_run_collection
 
-        _dag_runs = d.pop("dag_runs", UNSET)
-        dag_runs: list[DAGRun] | Unset = UNSET
-        if _dag_runs is not UNSET:
-            dag_runs = []
-            for dag_runs_item_data in _dag_runs:
-                dag_runs_item = DAGRun.from_dict(dag_runs_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dag_runs = get("dag_runs", UNSET)
+        if dag_runs is not UNSET:
+            from ..models.dag_run import DAGRun  # noqa: PLC0415
 
-                dag_runs.append(dag_runs_item)
-
+            dag_runs = [DAGRun.from_dict(_i0) for _i0 in dag_runs]
         dag_run_collection = cls(
-            total_entries=total_entries,
-            dag_runs=dag_runs,
+            get("total_entries", UNSET),
+            dag_runs,
         )
-
-        dag_run_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_run_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_run_collection
 
     @property

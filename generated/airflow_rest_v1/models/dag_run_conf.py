@@ -31,10 +31,8 @@ class DAGRunConf:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         dag_run_conf = cls()
-
-        dag_run_conf.additional_properties = d
+        dag_run_conf.additional_properties = dict(src_dict)
         return dag_run_conf
 
     @property

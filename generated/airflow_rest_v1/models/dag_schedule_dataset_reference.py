@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="DagScheduleDatasetReference")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "created_at",
+        "dag_id",
+        "updated_at",
+    }
+)
 
 
 @_attrs_define
@@ -60,37 +68,39 @@ class DagScheduleDatasetReference:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = parse_datetime(_created_at)
+        try:  # the usual case: the server sent every declared field
+            created_at = parse_datetime(src_dict["created_at"])
 
-        def _parse_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            updated_at = parse_datetime(src_dict["updated_at"])
+            dag_schedule_dataset_reference = cls(
+                created_at,
+                src_dict["dag_id"],
+                updated_at,
+            )
+            if len(src_dict) != 3:
+                dag_schedule_dataset_reference.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_schedule_dataset_reference
 
-        dag_id = _parse_dag_id(d.pop("dag_id", UNSET))
-
-        _updated_at = d.pop("updated_at", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = parse_datetime(_updated_at)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        created_at = get("created_at", UNSET)
+        if created_at is not UNSET:
+            created_at = parse_datetime(created_at)
+        updated_at = get("updated_at", UNSET)
+        if updated_at is not UNSET:
+            updated_at = parse_datetime(updated_at)
         dag_schedule_dataset_reference = cls(
-            created_at=created_at,
-            dag_id=dag_id,
-            updated_at=updated_at,
+            created_at,
+            get("dag_id", UNSET),
+            updated_at,
         )
-
-        dag_schedule_dataset_reference.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_schedule_dataset_reference.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_schedule_dataset_reference
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="DagStatsCollectionItem")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "stats",
+    }
+)
 
 
 @_attrs_define
@@ -57,39 +64,38 @@ class DagStatsCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            stats = src_dict["stats"]
+            if stats is not None:
+                from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+                stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
+            dag_stats_collection_item = cls(
+                src_dict["dag_id"],
+                stats,
+            )
+            if len(src_dict) != 2:
+                dag_stats_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_stats_collection_item
 
-        def _parse_stats(data: object) -> list[DagStatsStateCollectionItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                stats_type_0 = []
-                _stats_type_0 = data
-                for stats_type_0_item_data in _stats_type_0:
-                    stats_type_0_item = DagStatsStateCollectionItem.from_dict(stats_type_0_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        stats = get("stats", UNSET)
+        if stats is not None and stats is not UNSET:
+            from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: PLC0415
 
-                    stats_type_0.append(stats_type_0_item)
-
-                return stats_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[DagStatsStateCollectionItem] | None | Unset, data)
-
-        stats = _parse_stats(d.pop("stats", UNSET))
-
+            stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
         dag_stats_collection_item = cls(
-            dag_id=dag_id,
-            stats=stats,
+            get("dag_id", UNSET),
+            stats,
         )
-
-        dag_stats_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_stats_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_stats_collection_item
 
     @property

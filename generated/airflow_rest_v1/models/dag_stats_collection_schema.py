@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DagStatsCollectionSchema")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "dags",
+    }
+)
+
 
 @_attrs_define
 class DagStatsCollectionSchema:
@@ -53,26 +60,36 @@ class DagStatsCollectionSchema:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in src_dict["dags"]]
+            dag_stats_collection_schema = cls(
+                src_dict["total_entries"],
+                dags,
+            )
+            if len(src_dict) != 2:
+                dag_stats_collection_schema.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_stats_collection_schema
 
-        _dags = d.pop("dags", UNSET)
-        dags: list[DagStatsCollectionItem] | Unset = UNSET
-        if _dags is not UNSET:
-            dags = []
-            for dags_item_data in _dags:
-                dags_item = DagStatsCollectionItem.from_dict(dags_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dags = get("dags", UNSET)
+        if dags is not UNSET:
+            from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: PLC0415
 
-                dags.append(dags_item)
-
+            dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in dags]
         dag_stats_collection_schema = cls(
-            total_entries=total_entries,
-            dags=dags,
+            get("total_entries", UNSET),
+            dags,
         )
-
-        dag_stats_collection_schema.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_stats_collection_schema.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_stats_collection_schema
 
     @property

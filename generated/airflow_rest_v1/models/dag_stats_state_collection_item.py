@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DagStatsStateCollectionItem")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "count",
+        "state",
+    }
+)
+
 
 @_attrs_define
 class DagStatsStateCollectionItem:
@@ -43,17 +50,28 @@ class DagStatsStateCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        count = d.pop("count", UNSET)
+        try:  # the usual case: the server sent every declared field
+            dag_stats_state_collection_item = cls(
+                src_dict["count"],
+                src_dict["state"],
+            )
+            if len(src_dict) != 2:
+                dag_stats_state_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_stats_state_collection_item
 
-        state = d.pop("state", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         dag_stats_state_collection_item = cls(
-            count=count,
-            state=state,
+            get("count", UNSET),
+            get("state", UNSET),
         )
-
-        dag_stats_state_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_stats_state_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_stats_state_collection_item
 
     @property

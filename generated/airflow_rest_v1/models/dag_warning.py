@@ -13,6 +13,15 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="DagWarning")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "message",
+        "timestamp",
+        "warning_type",
+    }
+)
+
 
 @_attrs_define
 class DagWarning:
@@ -57,28 +66,34 @@ class DagWarning:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            timestamp = parse_datetime(src_dict["timestamp"])
+            dag_warning = cls(
+                src_dict["dag_id"],
+                src_dict["message"],
+                timestamp,
+                src_dict["warning_type"],
+            )
+            if len(src_dict) != 4:
+                dag_warning.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_warning
 
-        message = d.pop("message", UNSET)
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
-
-        warning_type = d.pop("warning_type", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         dag_warning = cls(
-            dag_id=dag_id,
-            message=message,
-            timestamp=timestamp,
-            warning_type=warning_type,
+            get("dag_id", UNSET),
+            get("message", UNSET),
+            timestamp,
+            get("warning_type", UNSET),
         )
-
-        dag_warning.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_warning.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dag_warning
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DagWarningCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "dag_warnings",
+    }
+)
+
 
 @_attrs_define
 class DagWarningCollection:
@@ -53,26 +60,36 @@ class DagWarningCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_warning import DagWarning  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag_warning import DagWarning  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            dag_warnings = [DagWarning.from_dict(_i0) for _i0 in src_dict["dag_warnings"]]
+            dag_warning_collection = cls(
+                src_dict["total_entries"],
+                dag_warnings,
+            )
+            if len(src_dict) != 2:
+                dag_warning_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dag_warning_collection
 
-        _dag_warnings = d.pop("dag_warnings", UNSET)
-        dag_warnings: list[DagWarning] | Unset = UNSET
-        if _dag_warnings is not UNSET:
-            dag_warnings = []
-            for dag_warnings_item_data in _dag_warnings:
-                dag_warnings_item = DagWarning.from_dict(dag_warnings_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dag_warnings = get("dag_warnings", UNSET)
+        if dag_warnings is not UNSET:
+            from ..models.dag_warning import DagWarning  # noqa: PLC0415
 
-                dag_warnings.append(dag_warnings_item)
-
+            dag_warnings = [DagWarning.from_dict(_i0) for _i0 in dag_warnings]
         dag_warning_collection = cls(
-            total_entries=total_entries,
-            dag_warnings=dag_warnings,
+            get("total_entries", UNSET),
+            dag_warnings,
         )
-
-        dag_warning_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dag_warning_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dag_warning_collection
 
     @property

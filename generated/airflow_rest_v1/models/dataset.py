@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +19,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Dataset")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "aliases",
+        "consuming_dags",
+        "created_at",
+        "extra",
+        "id",
+        "producing_tasks",
+        "updated_at",
+        "uri",
+    }
+)
 
 
 @_attrs_define
@@ -116,86 +129,84 @@ class Dataset:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: PLC0415
-        from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: PLC0415
-        from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
-        from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _aliases = d.pop("aliases", UNSET)
-        aliases: list[DatasetAliasesItem] | Unset = UNSET
-        if _aliases is not UNSET:
-            aliases = []
-            for aliases_item_data in _aliases:
-                aliases_item = DatasetAliasesItem.from_dict(aliases_item_data)
+            aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in src_dict["aliases"]]
+            from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: PLC0415
 
-                aliases.append(aliases_item)
+            consuming_dags = [
+                DagScheduleDatasetReference.from_dict(_i0) for _i0 in src_dict["consuming_dags"]
+            ]
 
-        _consuming_dags = d.pop("consuming_dags", UNSET)
-        consuming_dags: list[DagScheduleDatasetReference] | Unset = UNSET
-        if _consuming_dags is not UNSET:
-            consuming_dags = []
-            for consuming_dags_item_data in _consuming_dags:
-                consuming_dags_item = DagScheduleDatasetReference.from_dict(consuming_dags_item_data)
+            created_at = parse_datetime(src_dict["created_at"])
+            extra = src_dict["extra"]
+            if extra is not None:
+                from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
 
-                consuming_dags.append(consuming_dags_item)
+                extra = DatasetExtraType0.from_dict(extra)
+            from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: PLC0415
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = parse_datetime(_created_at)
+            producing_tasks = [
+                TaskOutletDatasetReference.from_dict(_i0) for _i0 in src_dict["producing_tasks"]
+            ]
 
-        def _parse_extra(data: object) -> DatasetExtraType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                extra_type_0 = DatasetExtraType0.from_dict(data)
+            updated_at = parse_datetime(src_dict["updated_at"])
+            dataset = cls(
+                aliases,
+                consuming_dags,
+                created_at,
+                extra,
+                src_dict["id"],
+                producing_tasks,
+                updated_at,
+                src_dict["uri"],
+            )
+            if len(src_dict) != 8:
+                dataset.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return dataset
 
-                return extra_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DatasetExtraType0 | None | Unset, data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        aliases = get("aliases", UNSET)
+        if aliases is not UNSET:
+            from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: PLC0415
 
-        extra = _parse_extra(d.pop("extra", UNSET))
+            aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in aliases]
+        consuming_dags = get("consuming_dags", UNSET)
+        if consuming_dags is not UNSET:
+            from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: PLC0415
 
-        id = d.pop("id", UNSET)
+            consuming_dags = [DagScheduleDatasetReference.from_dict(_i0) for _i0 in consuming_dags]
+        created_at = get("created_at", UNSET)
+        if created_at is not UNSET:
+            created_at = parse_datetime(created_at)
+        extra = get("extra", UNSET)
+        if extra is not None and extra is not UNSET:
+            from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
 
-        _producing_tasks = d.pop("producing_tasks", UNSET)
-        producing_tasks: list[TaskOutletDatasetReference] | Unset = UNSET
-        if _producing_tasks is not UNSET:
-            producing_tasks = []
-            for producing_tasks_item_data in _producing_tasks:
-                producing_tasks_item = TaskOutletDatasetReference.from_dict(producing_tasks_item_data)
+            extra = DatasetExtraType0.from_dict(extra)
+        producing_tasks = get("producing_tasks", UNSET)
+        if producing_tasks is not UNSET:
+            from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: PLC0415
 
-                producing_tasks.append(producing_tasks_item)
-
-        _updated_at = d.pop("updated_at", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = parse_datetime(_updated_at)
-
-        uri = d.pop("uri", UNSET)
-
+            producing_tasks = [TaskOutletDatasetReference.from_dict(_i0) for _i0 in producing_tasks]
+        updated_at = get("updated_at", UNSET)
+        if updated_at is not UNSET:
+            updated_at = parse_datetime(updated_at)
         dataset = cls(
-            aliases=aliases,
-            consuming_dags=consuming_dags,
-            created_at=created_at,
-            extra=extra,
-            id=id,
-            producing_tasks=producing_tasks,
-            updated_at=updated_at,
-            uri=uri,
+            aliases,
+            consuming_dags,
+            created_at,
+            extra,
+            get("id", UNSET),
+            producing_tasks,
+            updated_at,
+            get("uri", UNSET),
         )
-
-        dataset.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dataset.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dataset
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DatasetAliasesItem")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class DatasetAliasesItem:
@@ -42,17 +49,28 @@ class DatasetAliasesItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            dataset_aliases_item = cls(
+                src_dict["id"],
+                src_dict["name"],
+            )
+            if len(src_dict) != 2:
+                dataset_aliases_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dataset_aliases_item
 
-        name = d.pop("name", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         dataset_aliases_item = cls(
-            id=id,
-            name=name,
+            get("id", UNSET),
+            get("name", UNSET),
         )
-
-        dataset_aliases_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dataset_aliases_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dataset_aliases_item
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DatasetCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "datasets",
+    }
+)
+
 
 @_attrs_define
 class DatasetCollection:
@@ -55,26 +62,36 @@ class DatasetCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dataset import Dataset  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dataset import Dataset  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            datasets = [Dataset.from_dict(_i0) for _i0 in src_dict["datasets"]]
+            dataset_collection = cls(
+                src_dict["total_entries"],
+                datasets,
+            )
+            if len(src_dict) != 2:
+                dataset_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dataset_collection
 
-        _datasets = d.pop("datasets", UNSET)
-        datasets: list[Dataset] | Unset = UNSET
-        if _datasets is not UNSET:
-            datasets = []
-            for datasets_item_data in _datasets:
-                datasets_item = Dataset.from_dict(datasets_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        datasets = get("datasets", UNSET)
+        if datasets is not UNSET:
+            from ..models.dataset import Dataset  # noqa: PLC0415
 
-                datasets.append(datasets_item)
-
+            datasets = [Dataset.from_dict(_i0) for _i0 in datasets]
         dataset_collection = cls(
-            total_entries=total_entries,
-            datasets=datasets,
+            get("total_entries", UNSET),
+            datasets,
         )
-
-        dataset_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dataset_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dataset_collection
 
     @property

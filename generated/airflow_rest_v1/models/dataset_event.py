@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="DatasetEvent")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "created_dagruns",
+        "dataset_id",
+        "dataset_uri",
+        "extra",
+        "id",
+        "source_dag_id",
+        "source_map_index",
+        "source_run_id",
+        "source_task_id",
+        "timestamp",
+    }
+)
 
 
 @_attrs_define
@@ -130,99 +145,65 @@ class DatasetEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.basic_dag_run import BasicDAGRun  # noqa: PLC0415
-        from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.basic_dag_run import BasicDAGRun  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _created_dagruns = d.pop("created_dagruns", UNSET)
-        created_dagruns: list[BasicDAGRun] | Unset = UNSET
-        if _created_dagruns is not UNSET:
-            created_dagruns = []
-            for created_dagruns_item_data in _created_dagruns:
-                created_dagruns_item = BasicDAGRun.from_dict(created_dagruns_item_data)
+            created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in src_dict["created_dagruns"]]
+            extra = src_dict["extra"]
+            if extra is not None:
+                from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
 
-                created_dagruns.append(created_dagruns_item)
+                extra = DatasetEventExtraType0.from_dict(extra)
 
-        dataset_id = d.pop("dataset_id", UNSET)
+            timestamp = parse_datetime(src_dict["timestamp"])
+            dataset_event = cls(
+                created_dagruns,
+                src_dict["dataset_id"],
+                src_dict["dataset_uri"],
+                extra,
+                src_dict["id"],
+                src_dict["source_dag_id"],
+                src_dict["source_map_index"],
+                src_dict["source_run_id"],
+                src_dict["source_task_id"],
+                timestamp,
+            )
+            if len(src_dict) != 10:
+                dataset_event.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dataset_event
 
-        dataset_uri = d.pop("dataset_uri", UNSET)
+        except KeyError:
+            pass
+        get = src_dict.get
+        created_dagruns = get("created_dagruns", UNSET)
+        if created_dagruns is not UNSET:
+            from ..models.basic_dag_run import BasicDAGRun  # noqa: PLC0415
 
-        def _parse_extra(data: object) -> DatasetEventExtraType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                extra_type_0 = DatasetEventExtraType0.from_dict(data)
+            created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in created_dagruns]
+        extra = get("extra", UNSET)
+        if extra is not None and extra is not UNSET:
+            from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
 
-                return extra_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DatasetEventExtraType0 | None | Unset, data)
-
-        extra = _parse_extra(d.pop("extra", UNSET))
-
-        id = d.pop("id", UNSET)
-
-        def _parse_source_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_dag_id = _parse_source_dag_id(d.pop("source_dag_id", UNSET))
-
-        def _parse_source_map_index(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        source_map_index = _parse_source_map_index(d.pop("source_map_index", UNSET))
-
-        def _parse_source_run_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_run_id = _parse_source_run_id(d.pop("source_run_id", UNSET))
-
-        def _parse_source_task_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_task_id = _parse_source_task_id(d.pop("source_task_id", UNSET))
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
-
+            extra = DatasetEventExtraType0.from_dict(extra)
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         dataset_event = cls(
-            created_dagruns=created_dagruns,
-            dataset_id=dataset_id,
-            dataset_uri=dataset_uri,
-            extra=extra,
-            id=id,
-            source_dag_id=source_dag_id,
-            source_map_index=source_map_index,
-            source_run_id=source_run_id,
-            source_task_id=source_task_id,
-            timestamp=timestamp,
+            created_dagruns,
+            get("dataset_id", UNSET),
+            get("dataset_uri", UNSET),
+            extra,
+            get("id", UNSET),
+            get("source_dag_id", UNSET),
+            get("source_map_index", UNSET),
+            get("source_run_id", UNSET),
+            get("source_task_id", UNSET),
+            timestamp,
         )
-
-        dataset_event.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dataset_event.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return dataset_event
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DatasetEventCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "dataset_events",
+    }
+)
+
 
 @_attrs_define
 class DatasetEventCollection:
@@ -55,26 +62,36 @@ class DatasetEventCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dataset_event import DatasetEvent  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dataset_event import DatasetEvent  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in src_dict["dataset_events"]]
+            dataset_event_collection = cls(
+                src_dict["total_entries"],
+                dataset_events,
+            )
+            if len(src_dict) != 2:
+                dataset_event_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return dataset_event_collection
 
-        _dataset_events = d.pop("dataset_events", UNSET)
-        dataset_events: list[DatasetEvent] | Unset = UNSET
-        if _dataset_events is not UNSET:
-            dataset_events = []
-            for dataset_events_item_data in _dataset_events:
-                dataset_events_item = DatasetEvent.from_dict(dataset_events_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dataset_events = get("dataset_events", UNSET)
+        if dataset_events is not UNSET:
+            from ..models.dataset_event import DatasetEvent  # noqa: PLC0415
 
-                dataset_events.append(dataset_events_item)
-
+            dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in dataset_events]
         dataset_event_collection = cls(
-            total_entries=total_entries,
-            dataset_events=dataset_events,
+            get("total_entries", UNSET),
+            dataset_events,
         )
-
-        dataset_event_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            dataset_event_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return dataset_event_collection
 
     @property

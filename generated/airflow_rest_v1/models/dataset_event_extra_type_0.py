@@ -26,10 +26,8 @@ class DatasetEventExtraType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         dataset_event_extra_type_0 = cls()
-
-        dataset_event_extra_type_0.additional_properties = d
+        dataset_event_extra_type_0.additional_properties = dict(src_dict)
         return dataset_event_extra_type_0
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Error")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "status",
+        "title",
+        "type",
+        "detail",
+        "instance",
+    }
+)
 
 
 @_attrs_define
@@ -68,33 +78,30 @@ class Error:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        status = d.pop("status")
+        try:  # the usual case: the server sent every declared field
+            error = cls(
+                src_dict["status"],
+                src_dict["title"],
+                src_dict["type"],
+                src_dict["detail"],
+                src_dict["instance"],
+            )
+            if len(src_dict) != 5:
+                error.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return error
 
-        title = d.pop("title")
-
-        type_ = d.pop("type")
-
-        def _parse_detail(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        detail = _parse_detail(d.pop("detail", UNSET))
-
-        instance = d.pop("instance", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         error = cls(
-            status=status,
-            title=title,
-            type_=type_,
-            detail=detail,
-            instance=instance,
+            src_dict["status"],
+            src_dict["title"],
+            src_dict["type"],
+            get("detail", UNSET),
+            get("instance", UNSET),
         )
-
-        error.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            error.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return error
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,22 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="EventLog")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "event",
+        "event_log_id",
+        "execution_date",
+        "extra",
+        "map_index",
+        "owner",
+        "run_id",
+        "task_id",
+        "try_number",
+        "when",
+    }
+)
 
 
 @_attrs_define
@@ -136,114 +152,53 @@ class EventLog:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            execution_date = src_dict["execution_date"]
+            if execution_date is not None:
+                execution_date = parse_datetime(execution_date)
 
-        def _parse_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            when = parse_datetime(src_dict["when"])
+            event_log = cls(
+                src_dict["dag_id"],
+                src_dict["event"],
+                src_dict["event_log_id"],
+                execution_date,
+                src_dict["extra"],
+                src_dict["map_index"],
+                src_dict["owner"],
+                src_dict["run_id"],
+                src_dict["task_id"],
+                src_dict["try_number"],
+                when,
+            )
+            if len(src_dict) != 11:
+                event_log.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return event_log
 
-        dag_id = _parse_dag_id(d.pop("dag_id", UNSET))
-
-        event = d.pop("event", UNSET)
-
-        event_log_id = d.pop("event_log_id", UNSET)
-
-        def _parse_execution_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                execution_date_type_0 = parse_datetime(data)
-
-                return execution_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        execution_date = _parse_execution_date(d.pop("execution_date", UNSET))
-
-        def _parse_extra(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        extra = _parse_extra(d.pop("extra", UNSET))
-
-        def _parse_map_index(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        map_index = _parse_map_index(d.pop("map_index", UNSET))
-
-        def _parse_owner(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        owner = _parse_owner(d.pop("owner", UNSET))
-
-        def _parse_run_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        run_id = _parse_run_id(d.pop("run_id", UNSET))
-
-        def _parse_task_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        task_id = _parse_task_id(d.pop("task_id", UNSET))
-
-        def _parse_try_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        try_number = _parse_try_number(d.pop("try_number", UNSET))
-
-        _when = d.pop("when", UNSET)
-        when: datetime.datetime | Unset
-        if isinstance(_when, Unset):
-            when = UNSET
-        else:
-            when = parse_datetime(_when)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not None and execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        when = get("when", UNSET)
+        if when is not UNSET:
+            when = parse_datetime(when)
         event_log = cls(
-            dag_id=dag_id,
-            event=event,
-            event_log_id=event_log_id,
-            execution_date=execution_date,
-            extra=extra,
-            map_index=map_index,
-            owner=owner,
-            run_id=run_id,
-            task_id=task_id,
-            try_number=try_number,
-            when=when,
+            get("dag_id", UNSET),
+            get("event", UNSET),
+            get("event_log_id", UNSET),
+            execution_date,
+            get("extra", UNSET),
+            get("map_index", UNSET),
+            get("owner", UNSET),
+            get("run_id", UNSET),
+            get("task_id", UNSET),
+            get("try_number", UNSET),
+            when,
         )
-
-        event_log.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            event_log.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return event_log
 
     @property

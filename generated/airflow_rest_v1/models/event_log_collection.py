@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="EventLogCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "event_logs",
+    }
+)
+
 
 @_attrs_define
 class EventLogCollection:
@@ -56,26 +63,36 @@ class EventLogCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.event_log import EventLog  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.event_log import EventLog  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            event_logs = [EventLog.from_dict(_i0) for _i0 in src_dict["event_logs"]]
+            event_log_collection = cls(
+                src_dict["total_entries"],
+                event_logs,
+            )
+            if len(src_dict) != 2:
+                event_log_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return event_log_collection
 
-        _event_logs = d.pop("event_logs", UNSET)
-        event_logs: list[EventLog] | Unset = UNSET
-        if _event_logs is not UNSET:
-            event_logs = []
-            for event_logs_item_data in _event_logs:
-                event_logs_item = EventLog.from_dict(event_logs_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        event_logs = get("event_logs", UNSET)
+        if event_logs is not UNSET:
+            from ..models.event_log import EventLog  # noqa: PLC0415
 
-                event_logs.append(event_logs_item)
-
+            event_logs = [EventLog.from_dict(_i0) for _i0 in event_logs]
         event_log_collection = cls(
-            total_entries=total_entries,
-            event_logs=event_logs,
+            get("total_entries", UNSET),
+            event_logs,
         )
-
-        event_log_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            event_log_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return event_log_collection
 
     @property

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExtraLink")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "class_ref",
+        "href",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class ExtraLink:
@@ -55,27 +63,34 @@ class ExtraLink:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.class_reference import ClassReference  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _class_ref = d.pop("class_ref", UNSET)
-        class_ref: ClassReference | Unset
-        if isinstance(_class_ref, Unset):
-            class_ref = UNSET
-        else:
-            class_ref = ClassReference.from_dict(_class_ref)
+            class_ref = ClassReference.from_dict(src_dict["class_ref"])
+            extra_link = cls(
+                class_ref,
+                src_dict["href"],
+                src_dict["name"],
+            )
+            if len(src_dict) != 3:
+                extra_link.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return extra_link
 
-        href = d.pop("href", UNSET)
+        except KeyError:
+            pass
+        get = src_dict.get
+        class_ref = get("class_ref", UNSET)
+        if class_ref is not UNSET:
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        name = d.pop("name", UNSET)
-
+            class_ref = ClassReference.from_dict(class_ref)
         extra_link = cls(
-            class_ref=class_ref,
-            href=href,
-            name=name,
+            class_ref,
+            get("href", UNSET),
+            get("name", UNSET),
         )
-
-        extra_link.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            extra_link.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return extra_link
 
     @property

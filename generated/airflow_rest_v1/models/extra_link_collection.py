@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExtraLinkCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "extra_links",
+    }
+)
+
 
 @_attrs_define
 class ExtraLinkCollection:
@@ -46,23 +52,34 @@ class ExtraLinkCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.extra_link import ExtraLink  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.extra_link import ExtraLink  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _extra_links = d.pop("extra_links", UNSET)
-        extra_links: list[ExtraLink] | Unset = UNSET
-        if _extra_links is not UNSET:
-            extra_links = []
-            for extra_links_item_data in _extra_links:
-                extra_links_item = ExtraLink.from_dict(extra_links_item_data)
+            extra_links = [ExtraLink.from_dict(_i0) for _i0 in src_dict["extra_links"]]
+            extra_link_collection = cls(
+                extra_links,
+            )
+            if len(src_dict) != 1:
+                extra_link_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return extra_link_collection
 
-                extra_links.append(extra_links_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        extra_links = get("extra_links", UNSET)
+        if extra_links is not UNSET:
+            from ..models.extra_link import ExtraLink  # noqa: PLC0415
 
+            extra_links = [ExtraLink.from_dict(_i0) for _i0 in extra_links]
         extra_link_collection = cls(
-            extra_links=extra_links,
+            extra_links,
         )
-
-        extra_link_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            extra_link_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return extra_link_collection
 
     @property

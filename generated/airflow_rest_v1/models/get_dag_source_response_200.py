@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetDagSourceResponse200")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "content",
+    }
+)
+
 
 @_attrs_define
 class GetDagSourceResponse200:
@@ -36,14 +42,26 @@ class GetDagSourceResponse200:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        content = d.pop("content", UNSET)
+        try:  # the usual case: the server sent every declared field
+            get_dag_source_response_200 = cls(
+                src_dict["content"],
+            )
+            if len(src_dict) != 1:
+                get_dag_source_response_200.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return get_dag_source_response_200
 
+        except KeyError:
+            pass
+        get = src_dict.get
         get_dag_source_response_200 = cls(
-            content=content,
+            get("content", UNSET),
         )
-
-        get_dag_source_response_200.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            get_dag_source_response_200.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return get_dag_source_response_200
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetLogResponse200")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "content",
+        "continuation_token",
+    }
+)
+
 
 @_attrs_define
 class GetLogResponse200:
@@ -42,17 +49,28 @@ class GetLogResponse200:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        content = d.pop("content", UNSET)
+        try:  # the usual case: the server sent every declared field
+            get_log_response_200 = cls(
+                src_dict["content"],
+                src_dict["continuation_token"],
+            )
+            if len(src_dict) != 2:
+                get_log_response_200.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return get_log_response_200
 
-        continuation_token = d.pop("continuation_token", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         get_log_response_200 = cls(
-            content=content,
-            continuation_token=continuation_token,
+            get("content", UNSET),
+            get("continuation_token", UNSET),
         )
-
-        get_log_response_200.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            get_log_response_200.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return get_log_response_200
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="GetProvidersResponse200")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "providers",
+        "total_entries",
+    }
+)
+
 
 @_attrs_define
 class GetProvidersResponse200:
@@ -52,26 +59,36 @@ class GetProvidersResponse200:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.provider import Provider  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.provider import Provider  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _providers = d.pop("providers", UNSET)
-        providers: list[Provider] | Unset = UNSET
-        if _providers is not UNSET:
-            providers = []
-            for providers_item_data in _providers:
-                providers_item = Provider.from_dict(providers_item_data)
+            providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
+            get_providers_response_200 = cls(
+                providers,
+                src_dict["total_entries"],
+            )
+            if len(src_dict) != 2:
+                get_providers_response_200.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return get_providers_response_200
 
-                providers.append(providers_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        providers = get("providers", UNSET)
+        if providers is not UNSET:
+            from ..models.provider import Provider  # noqa: PLC0415
 
-        total_entries = d.pop("total_entries", UNSET)
-
+            providers = [Provider.from_dict(_i0) for _i0 in providers]
         get_providers_response_200 = cls(
-            providers=providers,
-            total_entries=total_entries,
+            providers,
+            get("total_entries", UNSET),
         )
-
-        get_providers_response_200.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            get_providers_response_200.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return get_providers_response_200
 
     @property

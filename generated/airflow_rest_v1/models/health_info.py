@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="HealthInfo")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_processor",
+        "metadatabase",
+        "scheduler",
+        "triggerer",
+    }
+)
+
 
 @_attrs_define
 class HealthInfo:
@@ -74,48 +83,62 @@ class HealthInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dag_processor_status import DagProcessorStatus  # noqa: PLC0415
-        from ..models.metadatabase_status import MetadatabaseStatus  # noqa: PLC0415
-        from ..models.scheduler_status import SchedulerStatus  # noqa: PLC0415
-        from ..models.triggerer_status import TriggererStatus  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.dag_processor_status import DagProcessorStatus  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _dag_processor = d.pop("dag_processor", UNSET)
-        dag_processor: DagProcessorStatus | Unset
-        if isinstance(_dag_processor, Unset):
-            dag_processor = UNSET
-        else:
-            dag_processor = DagProcessorStatus.from_dict(_dag_processor)
+            dag_processor = DagProcessorStatus.from_dict(src_dict["dag_processor"])
+            from ..models.metadatabase_status import MetadatabaseStatus  # noqa: PLC0415
 
-        _metadatabase = d.pop("metadatabase", UNSET)
-        metadatabase: MetadatabaseStatus | Unset
-        if isinstance(_metadatabase, Unset):
-            metadatabase = UNSET
-        else:
-            metadatabase = MetadatabaseStatus.from_dict(_metadatabase)
+            metadatabase = MetadatabaseStatus.from_dict(src_dict["metadatabase"])
+            from ..models.scheduler_status import SchedulerStatus  # noqa: PLC0415
 
-        _scheduler = d.pop("scheduler", UNSET)
-        scheduler: SchedulerStatus | Unset
-        if isinstance(_scheduler, Unset):
-            scheduler = UNSET
-        else:
-            scheduler = SchedulerStatus.from_dict(_scheduler)
+            scheduler = SchedulerStatus.from_dict(src_dict["scheduler"])
+            from ..models.triggerer_status import TriggererStatus  # noqa: PLC0415
 
-        _triggerer = d.pop("triggerer", UNSET)
-        triggerer: TriggererStatus | Unset
-        if isinstance(_triggerer, Unset):
-            triggerer = UNSET
-        else:
-            triggerer = TriggererStatus.from_dict(_triggerer)
+            triggerer = TriggererStatus.from_dict(src_dict["triggerer"])
+            health_info = cls(
+                dag_processor,
+                metadatabase,
+                scheduler,
+                triggerer,
+            )
+            if len(src_dict) != 4:
+                health_info.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return health_info
 
+        except KeyError:
+            pass
+        get = src_dict.get
+        dag_processor = get("dag_processor", UNSET)
+        if dag_processor is not UNSET:
+            from ..models.dag_processor_status import DagProcessorStatus  # noqa: PLC0415
+
+            dag_processor = DagProcessorStatus.from_dict(dag_processor)
+        metadatabase = get("metadatabase", UNSET)
+        if metadatabase is not UNSET:
+            from ..models.metadatabase_status import MetadatabaseStatus  # noqa: PLC0415
+
+            metadatabase = MetadatabaseStatus.from_dict(metadatabase)
+        scheduler = get("scheduler", UNSET)
+        if scheduler is not UNSET:
+            from ..models.scheduler_status import SchedulerStatus  # noqa: PLC0415
+
+            scheduler = SchedulerStatus.from_dict(scheduler)
+        triggerer = get("triggerer", UNSET)
+        if triggerer is not UNSET:
+            from ..models.triggerer_status import TriggererStatus  # noqa: PLC0415
+
+            triggerer = TriggererStatus.from_dict(triggerer)
         health_info = cls(
-            dag_processor=dag_processor,
-            metadatabase=metadatabase,
-            scheduler=scheduler,
-            triggerer=triggerer,
+            dag_processor,
+            metadatabase,
+            scheduler,
+            triggerer,
         )
-
-        health_info.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            health_info.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return health_info
 
     @property

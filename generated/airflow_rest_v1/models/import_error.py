@@ -13,6 +13,15 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ImportError_")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "filename",
+        "import_error_id",
+        "stack_trace",
+        "timestamp",
+    }
+)
+
 
 @_attrs_define
 class ImportError_:
@@ -57,28 +66,34 @@ class ImportError_:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        filename = d.pop("filename", UNSET)
+        try:  # the usual case: the server sent every declared field
+            timestamp = parse_datetime(src_dict["timestamp"])
+            import_error = cls(
+                src_dict["filename"],
+                src_dict["import_error_id"],
+                src_dict["stack_trace"],
+                timestamp,
+            )
+            if len(src_dict) != 4:
+                import_error.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return import_error
 
-        import_error_id = d.pop("import_error_id", UNSET)
-
-        stack_trace = d.pop("stack_trace", UNSET)
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         import_error = cls(
-            filename=filename,
-            import_error_id=import_error_id,
-            stack_trace=stack_trace,
-            timestamp=timestamp,
+            get("filename", UNSET),
+            get("import_error_id", UNSET),
+            get("stack_trace", UNSET),
+            timestamp,
         )
-
-        import_error.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            import_error.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return import_error
 
     @property

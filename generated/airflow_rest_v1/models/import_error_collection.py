@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ImportErrorCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "import_errors",
+    }
+)
+
 
 @_attrs_define
 class ImportErrorCollection:
@@ -55,26 +62,36 @@ class ImportErrorCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.import_error import ImportError_  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.import_error import ImportError_  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            import_errors = [ImportError_.from_dict(_i0) for _i0 in src_dict["import_errors"]]
+            import_error_collection = cls(
+                src_dict["total_entries"],
+                import_errors,
+            )
+            if len(src_dict) != 2:
+                import_error_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return import_error_collection
 
-        _import_errors = d.pop("import_errors", UNSET)
-        import_errors: list[ImportError_] | Unset = UNSET
-        if _import_errors is not UNSET:
-            import_errors = []
-            for import_errors_item_data in _import_errors:
-                import_errors_item = ImportError_.from_dict(import_errors_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        import_errors = get("import_errors", UNSET)
+        if import_errors is not UNSET:
+            from ..models.import_error import ImportError_  # noqa: PLC0415
 
-                import_errors.append(import_errors_item)
-
+            import_errors = [ImportError_.from_dict(_i0) for _i0 in import_errors]
         import_error_collection = cls(
-            total_entries=total_entries,
-            import_errors=import_errors,
+            get("total_entries", UNSET),
+            import_errors,
         )
-
-        import_error_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            import_error_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return import_error_collection
 
     @property

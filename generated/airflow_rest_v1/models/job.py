@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,21 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="Job")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "end_date",
+        "executor_class",
+        "hostname",
+        "id",
+        "job_type",
+        "latest_heartbeat",
+        "start_date",
+        "state",
+        "unixname",
+    }
+)
 
 
 @_attrs_define
@@ -133,129 +148,58 @@ class Job:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
+            latest_heartbeat = src_dict["latest_heartbeat"]
+            if latest_heartbeat is not None:
+                latest_heartbeat = parse_datetime(latest_heartbeat)
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
+            job = cls(
+                src_dict["dag_id"],
+                end_date,
+                src_dict["executor_class"],
+                src_dict["hostname"],
+                src_dict["id"],
+                src_dict["job_type"],
+                latest_heartbeat,
+                start_date,
+                src_dict["state"],
+                src_dict["unixname"],
+            )
+            if len(src_dict) != 10:
+                job.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return job
 
-        def _parse_dag_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dag_id = _parse_dag_id(d.pop("dag_id", UNSET))
-
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
-
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
-
-        def _parse_executor_class(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        executor_class = _parse_executor_class(d.pop("executor_class", UNSET))
-
-        def _parse_hostname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hostname = _parse_hostname(d.pop("hostname", UNSET))
-
-        id = d.pop("id", UNSET)
-
-        def _parse_job_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        job_type = _parse_job_type(d.pop("job_type", UNSET))
-
-        def _parse_latest_heartbeat(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                latest_heartbeat_type_0 = parse_datetime(data)
-
-                return latest_heartbeat_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        latest_heartbeat = _parse_latest_heartbeat(d.pop("latest_heartbeat", UNSET))
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        def _parse_state(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        def _parse_unixname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        unixname = _parse_unixname(d.pop("unixname", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        latest_heartbeat = get("latest_heartbeat", UNSET)
+        if latest_heartbeat is not None and latest_heartbeat is not UNSET:
+            latest_heartbeat = parse_datetime(latest_heartbeat)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
         job = cls(
-            dag_id=dag_id,
-            end_date=end_date,
-            executor_class=executor_class,
-            hostname=hostname,
-            id=id,
-            job_type=job_type,
-            latest_heartbeat=latest_heartbeat,
-            start_date=start_date,
-            state=state,
-            unixname=unixname,
+            get("dag_id", UNSET),
+            end_date,
+            get("executor_class", UNSET),
+            get("hostname", UNSET),
+            get("id", UNSET),
+            get("job_type", UNSET),
+            latest_heartbeat,
+            start_date,
+            get("state", UNSET),
+            get("unixname", UNSET),
         )
-
-        job.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            job.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return job
 
     @property

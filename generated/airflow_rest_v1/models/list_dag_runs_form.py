@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,22 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ListDagRunsForm")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_ids",
+        "end_date_gte",
+        "end_date_lte",
+        "execution_date_gte",
+        "execution_date_lte",
+        "order_by",
+        "page_limit",
+        "page_offset",
+        "start_date_gte",
+        "start_date_lte",
+        "states",
+    }
+)
 
 
 @_attrs_define
@@ -130,74 +146,75 @@ class ListDagRunsForm:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_ids = cast(list[str], d.pop("dag_ids", UNSET))
+        try:  # the usual case: the server sent every declared field
+            end_date_gte = parse_datetime(src_dict["end_date_gte"])
 
-        _end_date_gte = d.pop("end_date_gte", UNSET)
-        end_date_gte: datetime.datetime | Unset
-        if isinstance(_end_date_gte, Unset):
-            end_date_gte = UNSET
-        else:
-            end_date_gte = parse_datetime(_end_date_gte)
+            end_date_lte = parse_datetime(src_dict["end_date_lte"])
 
-        _end_date_lte = d.pop("end_date_lte", UNSET)
-        end_date_lte: datetime.datetime | Unset
-        if isinstance(_end_date_lte, Unset):
-            end_date_lte = UNSET
-        else:
-            end_date_lte = parse_datetime(_end_date_lte)
+            execution_date_gte = parse_datetime(src_dict["execution_date_gte"])
 
-        _execution_date_gte = d.pop("execution_date_gte", UNSET)
-        execution_date_gte: datetime.datetime | Unset
-        if isinstance(_execution_date_gte, Unset):
-            execution_date_gte = UNSET
-        else:
-            execution_date_gte = parse_datetime(_execution_date_gte)
+            execution_date_lte = parse_datetime(src_dict["execution_date_lte"])
 
-        _execution_date_lte = d.pop("execution_date_lte", UNSET)
-        execution_date_lte: datetime.datetime | Unset
-        if isinstance(_execution_date_lte, Unset):
-            execution_date_lte = UNSET
-        else:
-            execution_date_lte = parse_datetime(_execution_date_lte)
+            start_date_gte = parse_datetime(src_dict["start_date_gte"])
 
-        order_by = d.pop("order_by", UNSET)
+            start_date_lte = parse_datetime(src_dict["start_date_lte"])
+            list_dag_runs_form = cls(
+                src_dict["dag_ids"],
+                end_date_gte,
+                end_date_lte,
+                execution_date_gte,
+                execution_date_lte,
+                src_dict["order_by"],
+                src_dict["page_limit"],
+                src_dict["page_offset"],
+                start_date_gte,
+                start_date_lte,
+                src_dict["states"],
+            )
+            if len(src_dict) != 11:
+                list_dag_runs_form.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return list_dag_runs_form
 
-        page_limit = d.pop("page_limit", UNSET)
-
-        page_offset = d.pop("page_offset", UNSET)
-
-        _start_date_gte = d.pop("start_date_gte", UNSET)
-        start_date_gte: datetime.datetime | Unset
-        if isinstance(_start_date_gte, Unset):
-            start_date_gte = UNSET
-        else:
-            start_date_gte = parse_datetime(_start_date_gte)
-
-        _start_date_lte = d.pop("start_date_lte", UNSET)
-        start_date_lte: datetime.datetime | Unset
-        if isinstance(_start_date_lte, Unset):
-            start_date_lte = UNSET
-        else:
-            start_date_lte = parse_datetime(_start_date_lte)
-
-        states = cast(list[str], d.pop("states", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date_gte = get("end_date_gte", UNSET)
+        if end_date_gte is not UNSET:
+            end_date_gte = parse_datetime(end_date_gte)
+        end_date_lte = get("end_date_lte", UNSET)
+        if end_date_lte is not UNSET:
+            end_date_lte = parse_datetime(end_date_lte)
+        execution_date_gte = get("execution_date_gte", UNSET)
+        if execution_date_gte is not UNSET:
+            execution_date_gte = parse_datetime(execution_date_gte)
+        execution_date_lte = get("execution_date_lte", UNSET)
+        if execution_date_lte is not UNSET:
+            execution_date_lte = parse_datetime(execution_date_lte)
+        start_date_gte = get("start_date_gte", UNSET)
+        if start_date_gte is not UNSET:
+            start_date_gte = parse_datetime(start_date_gte)
+        start_date_lte = get("start_date_lte", UNSET)
+        if start_date_lte is not UNSET:
+            start_date_lte = parse_datetime(start_date_lte)
         list_dag_runs_form = cls(
-            dag_ids=dag_ids,
-            end_date_gte=end_date_gte,
-            end_date_lte=end_date_lte,
-            execution_date_gte=execution_date_gte,
-            execution_date_lte=execution_date_lte,
-            order_by=order_by,
-            page_limit=page_limit,
-            page_offset=page_offset,
-            start_date_gte=start_date_gte,
-            start_date_lte=start_date_lte,
-            states=states,
+            get("dag_ids", UNSET),
+            end_date_gte,
+            end_date_lte,
+            execution_date_gte,
+            execution_date_lte,
+            get("order_by", UNSET),
+            get("page_limit", UNSET),
+            get("page_offset", UNSET),
+            start_date_gte,
+            start_date_lte,
+            get("states", UNSET),
         )
-
-        list_dag_runs_form.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            list_dag_runs_form.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return list_dag_runs_form
 
     @property

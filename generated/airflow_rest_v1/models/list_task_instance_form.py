@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,28 @@ from ..models.task_state import TaskState
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ListTaskInstanceForm")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_ids",
+        "dag_run_ids",
+        "duration_gte",
+        "duration_lte",
+        "end_date_gte",
+        "end_date_lte",
+        "execution_date_gte",
+        "execution_date_lte",
+        "executor",
+        "page_limit",
+        "page_offset",
+        "pool",
+        "queue",
+        "start_date_gte",
+        "start_date_lte",
+        "state",
+        "task_ids",
+    }
+)
 
 
 @_attrs_define
@@ -189,113 +211,98 @@ class ListTaskInstanceForm:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_ids = cast(list[str], d.pop("dag_ids", UNSET))
+        try:  # the usual case: the server sent every declared field
+            end_date_gte = parse_datetime(src_dict["end_date_gte"])
 
-        dag_run_ids = cast(list[str], d.pop("dag_run_ids", UNSET))
+            end_date_lte = parse_datetime(src_dict["end_date_lte"])
 
-        duration_gte = d.pop("duration_gte", UNSET)
+            execution_date_gte = parse_datetime(src_dict["execution_date_gte"])
 
-        duration_lte = d.pop("duration_lte", UNSET)
+            execution_date_lte = parse_datetime(src_dict["execution_date_lte"])
 
-        _end_date_gte = d.pop("end_date_gte", UNSET)
-        end_date_gte: datetime.datetime | Unset
-        if isinstance(_end_date_gte, Unset):
-            end_date_gte = UNSET
-        else:
-            end_date_gte = parse_datetime(_end_date_gte)
+            start_date_gte = parse_datetime(src_dict["start_date_gte"])
 
-        _end_date_lte = d.pop("end_date_lte", UNSET)
-        end_date_lte: datetime.datetime | Unset
-        if isinstance(_end_date_lte, Unset):
-            end_date_lte = UNSET
-        else:
-            end_date_lte = parse_datetime(_end_date_lte)
+            start_date_lte = parse_datetime(src_dict["start_date_lte"])
 
-        _execution_date_gte = d.pop("execution_date_gte", UNSET)
-        execution_date_gte: datetime.datetime | Unset
-        if isinstance(_execution_date_gte, Unset):
-            execution_date_gte = UNSET
-        else:
-            execution_date_gte = parse_datetime(_execution_date_gte)
+            state = [
+                (None if _i0 is None else (TaskState._value2member_map_.get(_i0) or TaskState(_i0)))
+                for _i0 in src_dict["state"]
+            ]
+            list_task_instance_form = cls(
+                src_dict["dag_ids"],
+                src_dict["dag_run_ids"],
+                src_dict["duration_gte"],
+                src_dict["duration_lte"],
+                end_date_gte,
+                end_date_lte,
+                execution_date_gte,
+                execution_date_lte,
+                src_dict["executor"],
+                src_dict["page_limit"],
+                src_dict["page_offset"],
+                src_dict["pool"],
+                src_dict["queue"],
+                start_date_gte,
+                start_date_lte,
+                state,
+                src_dict["task_ids"],
+            )
+            if len(src_dict) != 17:
+                list_task_instance_form.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return list_task_instance_form
 
-        _execution_date_lte = d.pop("execution_date_lte", UNSET)
-        execution_date_lte: datetime.datetime | Unset
-        if isinstance(_execution_date_lte, Unset):
-            execution_date_lte = UNSET
-        else:
-            execution_date_lte = parse_datetime(_execution_date_lte)
-
-        executor = cast(list[str], d.pop("executor", UNSET))
-
-        page_limit = d.pop("page_limit", UNSET)
-
-        page_offset = d.pop("page_offset", UNSET)
-
-        pool = cast(list[str], d.pop("pool", UNSET))
-
-        queue = cast(list[str], d.pop("queue", UNSET))
-
-        _start_date_gte = d.pop("start_date_gte", UNSET)
-        start_date_gte: datetime.datetime | Unset
-        if isinstance(_start_date_gte, Unset):
-            start_date_gte = UNSET
-        else:
-            start_date_gte = parse_datetime(_start_date_gte)
-
-        _start_date_lte = d.pop("start_date_lte", UNSET)
-        start_date_lte: datetime.datetime | Unset
-        if isinstance(_start_date_lte, Unset):
-            start_date_lte = UNSET
-        else:
-            start_date_lte = parse_datetime(_start_date_lte)
-
-        _state = d.pop("state", UNSET)
-        state: list[None | TaskState] | Unset = UNSET
-        if _state is not UNSET:
-            state = []
-            for state_item_data in _state:
-
-                def _parse_state_item(data: object) -> None | TaskState:
-                    if data is None:
-                        return data
-                    try:
-                        if not isinstance(data, str):
-                            raise TypeError()
-                        componentsschemas_task_state_type_1 = TaskState(data)
-
-                        return componentsschemas_task_state_type_1
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    return cast(None | TaskState, data)
-
-                state_item = _parse_state_item(state_item_data)
-
-                state.append(state_item)
-
-        task_ids = cast(list[str], d.pop("task_ids", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date_gte = get("end_date_gte", UNSET)
+        if end_date_gte is not UNSET:
+            end_date_gte = parse_datetime(end_date_gte)
+        end_date_lte = get("end_date_lte", UNSET)
+        if end_date_lte is not UNSET:
+            end_date_lte = parse_datetime(end_date_lte)
+        execution_date_gte = get("execution_date_gte", UNSET)
+        if execution_date_gte is not UNSET:
+            execution_date_gte = parse_datetime(execution_date_gte)
+        execution_date_lte = get("execution_date_lte", UNSET)
+        if execution_date_lte is not UNSET:
+            execution_date_lte = parse_datetime(execution_date_lte)
+        start_date_gte = get("start_date_gte", UNSET)
+        if start_date_gte is not UNSET:
+            start_date_gte = parse_datetime(start_date_gte)
+        start_date_lte = get("start_date_lte", UNSET)
+        if start_date_lte is not UNSET:
+            start_date_lte = parse_datetime(start_date_lte)
+        state = get("state", UNSET)
+        if state is not UNSET:
+            state = [
+                (None if _i0 is None else (TaskState._value2member_map_.get(_i0) or TaskState(_i0)))
+                for _i0 in state
+            ]
         list_task_instance_form = cls(
-            dag_ids=dag_ids,
-            dag_run_ids=dag_run_ids,
-            duration_gte=duration_gte,
-            duration_lte=duration_lte,
-            end_date_gte=end_date_gte,
-            end_date_lte=end_date_lte,
-            execution_date_gte=execution_date_gte,
-            execution_date_lte=execution_date_lte,
-            executor=executor,
-            page_limit=page_limit,
-            page_offset=page_offset,
-            pool=pool,
-            queue=queue,
-            start_date_gte=start_date_gte,
-            start_date_lte=start_date_lte,
-            state=state,
-            task_ids=task_ids,
+            get("dag_ids", UNSET),
+            get("dag_run_ids", UNSET),
+            get("duration_gte", UNSET),
+            get("duration_lte", UNSET),
+            end_date_gte,
+            end_date_lte,
+            execution_date_gte,
+            execution_date_lte,
+            get("executor", UNSET),
+            get("page_limit", UNSET),
+            get("page_offset", UNSET),
+            get("pool", UNSET),
+            get("queue", UNSET),
+            start_date_gte,
+            start_date_lte,
+            state,
+            get("task_ids", UNSET),
         )
-
-        list_task_instance_form.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            list_task_instance_form.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return list_task_instance_form
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,12 @@ from ..models.health_status import HealthStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MetadatabaseStatus")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "status",
+    }
+)
 
 
 @_attrs_define
@@ -44,30 +50,32 @@ class MetadatabaseStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            status = src_dict["status"]
+            if status is not None:
+                status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
+            metadatabase_status = cls(
+                status,
+            )
+            if len(src_dict) != 1:
+                metadatabase_status.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return metadatabase_status
 
-        def _parse_status(data: object) -> HealthStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_health_status_type_1 = HealthStatus(data)
-
-                return componentsschemas_health_status_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(HealthStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        status = get("status", UNSET)
+        if status is not None and status is not UNSET:
+            status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
         metadatabase_status = cls(
-            status=status,
+            status,
         )
-
-        metadatabase_status.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            metadatabase_status.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return metadatabase_status
 
     @property

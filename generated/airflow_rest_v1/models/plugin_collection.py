@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PluginCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "plugins",
+    }
+)
+
 
 @_attrs_define
 class PluginCollection:
@@ -55,26 +62,36 @@ class PluginCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.plugin_collection_item import PluginCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.plugin_collection_item import PluginCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in src_dict["plugins"]]
+            plugin_collection = cls(
+                src_dict["total_entries"],
+                plugins,
+            )
+            if len(src_dict) != 2:
+                plugin_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return plugin_collection
 
-        _plugins = d.pop("plugins", UNSET)
-        plugins: list[PluginCollectionItem] | Unset = UNSET
-        if _plugins is not UNSET:
-            plugins = []
-            for plugins_item_data in _plugins:
-                plugins_item = PluginCollectionItem.from_dict(plugins_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        plugins = get("plugins", UNSET)
+        if plugins is not UNSET:
+            from ..models.plugin_collection_item import PluginCollectionItem  # noqa: PLC0415
 
-                plugins.append(plugins_item)
-
+            plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in plugins]
         plugin_collection = cls(
-            total_entries=total_entries,
-            plugins=plugins,
+            get("total_entries", UNSET),
+            plugins,
         )
-
-        plugin_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            plugin_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return plugin_collection
 
     @property

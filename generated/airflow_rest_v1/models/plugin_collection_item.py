@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="PluginCollectionItem")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "appbuilder_menu_items",
+        "appbuilder_views",
+        "executors",
+        "flask_blueprints",
+        "global_operator_extra_links",
+        "hooks",
+        "listeners",
+        "macros",
+        "name",
+        "operator_extra_links",
+        "source",
+        "ti_deps",
+        "timetables",
+    }
+)
 
 
 @_attrs_define
@@ -194,196 +212,86 @@ class PluginCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-            PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
-        )
-        from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-            PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
-        )
+        try:  # the usual case: the server sent every declared field
+            from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
+                PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
+            )
 
-        d = dict(src_dict)
-        _appbuilder_menu_items = d.pop("appbuilder_menu_items", UNSET)
-        appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset = UNSET
-        if _appbuilder_menu_items is not UNSET:
-            appbuilder_menu_items = []
-            for appbuilder_menu_items_item_data in _appbuilder_menu_items:
+            appbuilder_menu_items = [
+                (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
+                for _i0 in src_dict["appbuilder_menu_items"]
+            ]
+            from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
+                PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
+            )
 
-                def _parse_appbuilder_menu_items_item(
-                    data: object,
-                ) -> None | PluginCollectionItemAppbuilderMenuItemsItemType0:
-                    if data is None:
-                        return data
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        appbuilder_menu_items_item_type_0 = (
-                            PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(data)
-                        )
+            appbuilder_views = [
+                (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
+                for _i0 in src_dict["appbuilder_views"]
+            ]
+            plugin_collection_item = cls(
+                appbuilder_menu_items,
+                appbuilder_views,
+                src_dict["executors"],
+                src_dict["flask_blueprints"],
+                src_dict["global_operator_extra_links"],
+                src_dict["hooks"],
+                src_dict["listeners"],
+                src_dict["macros"],
+                src_dict["name"],
+                src_dict["operator_extra_links"],
+                src_dict["source"],
+                src_dict["ti_deps"],
+                src_dict["timetables"],
+            )
+            if len(src_dict) != 13:
+                plugin_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return plugin_collection_item
 
-                        return appbuilder_menu_items_item_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    return cast(None | PluginCollectionItemAppbuilderMenuItemsItemType0, data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        appbuilder_menu_items = get("appbuilder_menu_items", UNSET)
+        if appbuilder_menu_items is not UNSET:
+            from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
+                PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
+            )
 
-                appbuilder_menu_items_item = _parse_appbuilder_menu_items_item(
-                    appbuilder_menu_items_item_data
-                )
+            appbuilder_menu_items = [
+                (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
+                for _i0 in appbuilder_menu_items
+            ]
+        appbuilder_views = get("appbuilder_views", UNSET)
+        if appbuilder_views is not UNSET:
+            from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
+                PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
+            )
 
-                appbuilder_menu_items.append(appbuilder_menu_items_item)
-
-        _appbuilder_views = d.pop("appbuilder_views", UNSET)
-        appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset = UNSET
-        if _appbuilder_views is not UNSET:
-            appbuilder_views = []
-            for appbuilder_views_item_data in _appbuilder_views:
-
-                def _parse_appbuilder_views_item(
-                    data: object,
-                ) -> None | PluginCollectionItemAppbuilderViewsItemType0:
-                    if data is None:
-                        return data
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        appbuilder_views_item_type_0 = PluginCollectionItemAppbuilderViewsItemType0.from_dict(
-                            data
-                        )
-
-                        return appbuilder_views_item_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    return cast(None | PluginCollectionItemAppbuilderViewsItemType0, data)
-
-                appbuilder_views_item = _parse_appbuilder_views_item(appbuilder_views_item_data)
-
-                appbuilder_views.append(appbuilder_views_item)
-
-        _executors = d.pop("executors", UNSET)
-        executors: list[None | str] | Unset = UNSET
-        if _executors is not UNSET:
-            executors = []
-            for executors_item_data in _executors:
-
-                def _parse_executors_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                executors_item = _parse_executors_item(executors_item_data)
-
-                executors.append(executors_item)
-
-        _flask_blueprints = d.pop("flask_blueprints", UNSET)
-        flask_blueprints: list[None | str] | Unset = UNSET
-        if _flask_blueprints is not UNSET:
-            flask_blueprints = []
-            for flask_blueprints_item_data in _flask_blueprints:
-
-                def _parse_flask_blueprints_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                flask_blueprints_item = _parse_flask_blueprints_item(flask_blueprints_item_data)
-
-                flask_blueprints.append(flask_blueprints_item)
-
-        _global_operator_extra_links = d.pop("global_operator_extra_links", UNSET)
-        global_operator_extra_links: list[None | str] | Unset = UNSET
-        if _global_operator_extra_links is not UNSET:
-            global_operator_extra_links = []
-            for global_operator_extra_links_item_data in _global_operator_extra_links:
-
-                def _parse_global_operator_extra_links_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                global_operator_extra_links_item = _parse_global_operator_extra_links_item(
-                    global_operator_extra_links_item_data
-                )
-
-                global_operator_extra_links.append(global_operator_extra_links_item)
-
-        _hooks = d.pop("hooks", UNSET)
-        hooks: list[None | str] | Unset = UNSET
-        if _hooks is not UNSET:
-            hooks = []
-            for hooks_item_data in _hooks:
-
-                def _parse_hooks_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                hooks_item = _parse_hooks_item(hooks_item_data)
-
-                hooks.append(hooks_item)
-
-        listeners = cast(list[str], d.pop("listeners", UNSET))
-
-        _macros = d.pop("macros", UNSET)
-        macros: list[None | str] | Unset = UNSET
-        if _macros is not UNSET:
-            macros = []
-            for macros_item_data in _macros:
-
-                def _parse_macros_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                macros_item = _parse_macros_item(macros_item_data)
-
-                macros.append(macros_item)
-
-        name = d.pop("name", UNSET)
-
-        _operator_extra_links = d.pop("operator_extra_links", UNSET)
-        operator_extra_links: list[None | str] | Unset = UNSET
-        if _operator_extra_links is not UNSET:
-            operator_extra_links = []
-            for operator_extra_links_item_data in _operator_extra_links:
-
-                def _parse_operator_extra_links_item(data: object) -> None | str:
-                    if data is None:
-                        return data
-                    return cast(None | str, data)
-
-                operator_extra_links_item = _parse_operator_extra_links_item(operator_extra_links_item_data)
-
-                operator_extra_links.append(operator_extra_links_item)
-
-        def _parse_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source = _parse_source(d.pop("source", UNSET))
-
-        ti_deps = cast(list[str], d.pop("ti_deps", UNSET))
-
-        timetables = cast(list[str], d.pop("timetables", UNSET))
-
+            appbuilder_views = [
+                (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
+                for _i0 in appbuilder_views
+            ]
         plugin_collection_item = cls(
-            appbuilder_menu_items=appbuilder_menu_items,
-            appbuilder_views=appbuilder_views,
-            executors=executors,
-            flask_blueprints=flask_blueprints,
-            global_operator_extra_links=global_operator_extra_links,
-            hooks=hooks,
-            listeners=listeners,
-            macros=macros,
-            name=name,
-            operator_extra_links=operator_extra_links,
-            source=source,
-            ti_deps=ti_deps,
-            timetables=timetables,
+            appbuilder_menu_items,
+            appbuilder_views,
+            get("executors", UNSET),
+            get("flask_blueprints", UNSET),
+            get("global_operator_extra_links", UNSET),
+            get("hooks", UNSET),
+            get("listeners", UNSET),
+            get("macros", UNSET),
+            get("name", UNSET),
+            get("operator_extra_links", UNSET),
+            get("source", UNSET),
+            get("ti_deps", UNSET),
+            get("timetables", UNSET),
         )
-
-        plugin_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            plugin_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return plugin_collection_item
 
     @property

@@ -24,10 +24,8 @@ class PluginCollectionItemAppbuilderMenuItemsItemType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         plugin_collection_item_appbuilder_menu_items_item_type_0 = cls()
-
-        plugin_collection_item_appbuilder_menu_items_item_type_0.additional_properties = d
+        plugin_collection_item_appbuilder_menu_items_item_type_0.additional_properties = dict(src_dict)
         return plugin_collection_item_appbuilder_menu_items_item_type_0
 
     @property

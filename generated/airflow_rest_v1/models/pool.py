@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,21 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Pool")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "deferred_slots",
+        "description",
+        "include_deferred",
+        "name",
+        "occupied_slots",
+        "open_slots",
+        "queued_slots",
+        "running_slots",
+        "scheduled_slots",
+        "slots",
+    }
+)
 
 
 @_attrs_define
@@ -104,48 +119,40 @@ class Pool:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        deferred_slots = d.pop("deferred_slots", UNSET)
+        try:  # the usual case: the server sent every declared field
+            pool = cls(
+                src_dict["deferred_slots"],
+                src_dict["description"],
+                src_dict["include_deferred"],
+                src_dict["name"],
+                src_dict["occupied_slots"],
+                src_dict["open_slots"],
+                src_dict["queued_slots"],
+                src_dict["running_slots"],
+                src_dict["scheduled_slots"],
+                src_dict["slots"],
+            )
+            if len(src_dict) != 10:
+                pool.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return pool
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        include_deferred = d.pop("include_deferred", UNSET)
-
-        name = d.pop("name", UNSET)
-
-        occupied_slots = d.pop("occupied_slots", UNSET)
-
-        open_slots = d.pop("open_slots", UNSET)
-
-        queued_slots = d.pop("queued_slots", UNSET)
-
-        running_slots = d.pop("running_slots", UNSET)
-
-        scheduled_slots = d.pop("scheduled_slots", UNSET)
-
-        slots = d.pop("slots", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         pool = cls(
-            deferred_slots=deferred_slots,
-            description=description,
-            include_deferred=include_deferred,
-            name=name,
-            occupied_slots=occupied_slots,
-            open_slots=open_slots,
-            queued_slots=queued_slots,
-            running_slots=running_slots,
-            scheduled_slots=scheduled_slots,
-            slots=slots,
+            get("deferred_slots", UNSET),
+            get("description", UNSET),
+            get("include_deferred", UNSET),
+            get("name", UNSET),
+            get("occupied_slots", UNSET),
+            get("open_slots", UNSET),
+            get("queued_slots", UNSET),
+            get("running_slots", UNSET),
+            get("scheduled_slots", UNSET),
+            get("slots", UNSET),
         )
-
-        pool.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            pool.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return pool
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PoolCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "pools",
+    }
+)
+
 
 @_attrs_define
 class PoolCollection:
@@ -55,26 +62,36 @@ class PoolCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.pool import Pool  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.pool import Pool  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            pools = [Pool.from_dict(_i0) for _i0 in src_dict["pools"]]
+            pool_collection = cls(
+                src_dict["total_entries"],
+                pools,
+            )
+            if len(src_dict) != 2:
+                pool_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return pool_collection
 
-        _pools = d.pop("pools", UNSET)
-        pools: list[Pool] | Unset = UNSET
-        if _pools is not UNSET:
-            pools = []
-            for pools_item_data in _pools:
-                pools_item = Pool.from_dict(pools_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        pools = get("pools", UNSET)
+        if pools is not UNSET:
+            from ..models.pool import Pool  # noqa: PLC0415
 
-                pools.append(pools_item)
-
+            pools = [Pool.from_dict(_i0) for _i0 in pools]
         pool_collection = cls(
-            total_entries=total_entries,
-            pools=pools,
+            get("total_entries", UNSET),
+            pools,
         )
-
-        pool_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            pool_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return pool_collection
 
     @property

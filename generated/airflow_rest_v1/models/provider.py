@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Provider")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "description",
+        "package_name",
+        "version",
+    }
+)
+
 
 @_attrs_define
 class Provider:
@@ -51,20 +59,26 @@ class Provider:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        description = d.pop("description", UNSET)
+        try:  # the usual case: the server sent every declared field
+            provider = cls(
+                src_dict["description"],
+                src_dict["package_name"],
+                src_dict["version"],
+            )
+            if len(src_dict) != 3:
+                provider.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return provider
 
-        package_name = d.pop("package_name", UNSET)
-
-        version = d.pop("version", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         provider = cls(
-            description=description,
-            package_name=package_name,
-            version=version,
+            get("description", UNSET),
+            get("package_name", UNSET),
+            get("version", UNSET),
         )
-
-        provider.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            provider.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return provider
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ProviderCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "providers",
+    }
+)
+
 
 @_attrs_define
 class ProviderCollection:
@@ -48,23 +54,34 @@ class ProviderCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.provider import Provider  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.provider import Provider  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _providers = d.pop("providers", UNSET)
-        providers: list[Provider] | Unset = UNSET
-        if _providers is not UNSET:
-            providers = []
-            for providers_item_data in _providers:
-                providers_item = Provider.from_dict(providers_item_data)
+            providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
+            provider_collection = cls(
+                providers,
+            )
+            if len(src_dict) != 1:
+                provider_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return provider_collection
 
-                providers.append(providers_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        providers = get("providers", UNSET)
+        if providers is not UNSET:
+            from ..models.provider import Provider  # noqa: PLC0415
 
+            providers = [Provider.from_dict(_i0) for _i0 in providers]
         provider_collection = cls(
-            providers=providers,
+            providers,
         )
-
-        provider_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            provider_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return provider_collection
 
     @property

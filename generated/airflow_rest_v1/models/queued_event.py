@@ -13,6 +13,14 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="QueuedEvent")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "created_at",
+        "dag_id",
+        "uri",
+    }
+)
+
 
 @_attrs_define
 class QueuedEvent:
@@ -51,25 +59,32 @@ class QueuedEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = parse_datetime(_created_at)
+        try:  # the usual case: the server sent every declared field
+            created_at = parse_datetime(src_dict["created_at"])
+            queued_event = cls(
+                created_at,
+                src_dict["dag_id"],
+                src_dict["uri"],
+            )
+            if len(src_dict) != 3:
+                queued_event.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return queued_event
 
-        dag_id = d.pop("dag_id", UNSET)
-
-        uri = d.pop("uri", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        created_at = get("created_at", UNSET)
+        if created_at is not UNSET:
+            created_at = parse_datetime(created_at)
         queued_event = cls(
-            created_at=created_at,
-            dag_id=dag_id,
-            uri=uri,
+            created_at,
+            get("dag_id", UNSET),
+            get("uri", UNSET),
         )
-
-        queued_event.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            queued_event.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return queued_event
 
     @property

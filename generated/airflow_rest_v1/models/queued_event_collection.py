@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="QueuedEventCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "queued_events",
+    }
+)
+
 
 @_attrs_define
 class QueuedEventCollection:
@@ -55,26 +62,36 @@ class QueuedEventCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.queued_event import QueuedEvent  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.queued_event import QueuedEvent  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            queued_events = [QueuedEvent.from_dict(_i0) for _i0 in src_dict["queued_events"]]
+            queued_event_collection = cls(
+                src_dict["total_entries"],
+                queued_events,
+            )
+            if len(src_dict) != 2:
+                queued_event_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return queued_event_collection
 
-        _queued_events = d.pop("queued_events", UNSET)
-        queued_events: list[QueuedEvent] | Unset = UNSET
-        if _queued_events is not UNSET:
-            queued_events = []
-            for queued_events_item_data in _queued_events:
-                queued_events_item = QueuedEvent.from_dict(queued_events_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        queued_events = get("queued_events", UNSET)
+        if queued_events is not UNSET:
+            from ..models.queued_event import QueuedEvent  # noqa: PLC0415
 
-                queued_events.append(queued_events_item)
-
+            queued_events = [QueuedEvent.from_dict(_i0) for _i0 in queued_events]
         queued_event_collection = cls(
-            total_entries=total_entries,
-            queued_events=queued_events,
+            get("total_entries", UNSET),
+            queued_events,
         )
-
-        queued_event_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            queued_event_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return queued_event_collection
 
     @property

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import check_const
+
 T = TypeVar("T", bound="RelativeDelta")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "__type",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "leapdays",
+        "microsecond",
+        "microseconds",
+        "minute",
+        "minutes",
+        "month",
+        "months",
+        "second",
+        "seconds",
+        "year",
+        "years",
+    }
+)
 
 
 @_attrs_define
@@ -112,61 +135,28 @@ class RelativeDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        field_type_ = cast(Literal["RelativeDelta"], d.pop("__type"))
-        if field_type_ != "RelativeDelta":
-            raise ValueError(f"__type must match const 'RelativeDelta', got '{field_type_}'")
 
-        day = d.pop("day")
-
-        days = d.pop("days")
-
-        hour = d.pop("hour")
-
-        hours = d.pop("hours")
-
-        leapdays = d.pop("leapdays")
-
-        microsecond = d.pop("microsecond")
-
-        microseconds = d.pop("microseconds")
-
-        minute = d.pop("minute")
-
-        minutes = d.pop("minutes")
-
-        month = d.pop("month")
-
-        months = d.pop("months")
-
-        second = d.pop("second")
-
-        seconds = d.pop("seconds")
-
-        year = d.pop("year")
-
-        years = d.pop("years")
-
+        field_type_ = check_const(src_dict["__type"], "RelativeDelta")
         relative_delta = cls(
-            field_type_=field_type_,
-            day=day,
-            days=days,
-            hour=hour,
-            hours=hours,
-            leapdays=leapdays,
-            microsecond=microsecond,
-            microseconds=microseconds,
-            minute=minute,
-            minutes=minutes,
-            month=month,
-            months=months,
-            second=second,
-            seconds=seconds,
-            year=year,
-            years=years,
+            field_type_,
+            src_dict["day"],
+            src_dict["days"],
+            src_dict["hour"],
+            src_dict["hours"],
+            src_dict["leapdays"],
+            src_dict["microsecond"],
+            src_dict["microseconds"],
+            src_dict["minute"],
+            src_dict["minutes"],
+            src_dict["month"],
+            src_dict["months"],
+            src_dict["second"],
+            src_dict["seconds"],
+            src_dict["year"],
+            src_dict["years"],
         )
-
-        relative_delta.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            relative_delta.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return relative_delta
 
     @property

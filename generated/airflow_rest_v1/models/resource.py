@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Resource")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+    }
+)
+
 
 @_attrs_define
 class Resource:
@@ -39,14 +45,22 @@ class Resource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            resource = cls(
+                src_dict["name"],
+            )
+            if len(src_dict) != 1:
+                resource.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return resource
 
+        except KeyError:
+            pass
+        get = src_dict.get
         resource = cls(
-            name=name,
+            get("name", UNSET),
         )
-
-        resource.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            resource.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return resource
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Role")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "actions",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class Role:
@@ -56,26 +63,32 @@ class Role:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.action_resource import ActionResource  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.action_resource import ActionResource  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _actions = d.pop("actions", UNSET)
-        actions: list[ActionResource] | Unset = UNSET
-        if _actions is not UNSET:
-            actions = []
-            for actions_item_data in _actions:
-                actions_item = ActionResource.from_dict(actions_item_data)
+            actions = [ActionResource.from_dict(_i0) for _i0 in src_dict["actions"]]
+            role = cls(
+                actions,
+                src_dict["name"],
+            )
+            if len(src_dict) != 2:
+                role.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return role
 
-                actions.append(actions_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        actions = get("actions", UNSET)
+        if actions is not UNSET:
+            from ..models.action_resource import ActionResource  # noqa: PLC0415
 
-        name = d.pop("name", UNSET)
-
+            actions = [ActionResource.from_dict(_i0) for _i0 in actions]
         role = cls(
-            actions=actions,
-            name=name,
+            actions,
+            get("name", UNSET),
         )
-
-        role.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            role.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return role
 
     @property

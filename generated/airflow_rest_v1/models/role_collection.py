@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RoleCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "roles",
+    }
+)
+
 
 @_attrs_define
 class RoleCollection:
@@ -55,26 +62,36 @@ class RoleCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.role import Role  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.role import Role  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            roles = [Role.from_dict(_i0) for _i0 in src_dict["roles"]]
+            role_collection = cls(
+                src_dict["total_entries"],
+                roles,
+            )
+            if len(src_dict) != 2:
+                role_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return role_collection
 
-        _roles = d.pop("roles", UNSET)
-        roles: list[Role] | Unset = UNSET
-        if _roles is not UNSET:
-            roles = []
-            for roles_item_data in _roles:
-                roles_item = Role.from_dict(roles_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        roles = get("roles", UNSET)
+        if roles is not UNSET:
+            from ..models.role import Role  # noqa: PLC0415
 
-                roles.append(roles_item)
-
+            roles = [Role.from_dict(_i0) for _i0 in roles]
         role_collection = cls(
-            total_entries=total_entries,
-            roles=roles,
+            get("total_entries", UNSET),
+            roles,
         )
-
-        role_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            role_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return role_collection
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,13 @@ from ..models.health_status import HealthStatus
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="SchedulerStatus")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "latest_scheduler_heartbeat",
+        "status",
+    }
+)
 
 
 @_attrs_define
@@ -57,50 +64,40 @@ class SchedulerStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            latest_scheduler_heartbeat = src_dict["latest_scheduler_heartbeat"]
+            if latest_scheduler_heartbeat is not None:
+                latest_scheduler_heartbeat = parse_datetime(latest_scheduler_heartbeat)
+            status = src_dict["status"]
+            if status is not None:
+                status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
+            scheduler_status = cls(
+                latest_scheduler_heartbeat,
+                status,
+            )
+            if len(src_dict) != 2:
+                scheduler_status.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return scheduler_status
 
-        def _parse_latest_scheduler_heartbeat(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                latest_scheduler_heartbeat_type_0 = parse_datetime(data)
-
-                return latest_scheduler_heartbeat_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        latest_scheduler_heartbeat = _parse_latest_scheduler_heartbeat(
-            d.pop("latest_scheduler_heartbeat", UNSET)
-        )
-
-        def _parse_status(data: object) -> HealthStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_health_status_type_1 = HealthStatus(data)
-
-                return componentsschemas_health_status_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(HealthStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        latest_scheduler_heartbeat = get("latest_scheduler_heartbeat", UNSET)
+        if latest_scheduler_heartbeat is not None and latest_scheduler_heartbeat is not UNSET:
+            latest_scheduler_heartbeat = parse_datetime(latest_scheduler_heartbeat)
+        status = get("status", UNSET)
+        if status is not None and status is not UNSET:
+            status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
         scheduler_status = cls(
-            latest_scheduler_heartbeat=latest_scheduler_heartbeat,
-            status=status,
+            latest_scheduler_heartbeat,
+            status,
         )
-
-        scheduler_status.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            scheduler_status.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return scheduler_status
 
     @property

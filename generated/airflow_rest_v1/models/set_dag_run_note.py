@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetDagRunNote")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "note",
+    }
+)
+
 
 @_attrs_define
 class SetDagRunNote:
@@ -36,14 +42,26 @@ class SetDagRunNote:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        note = d.pop("note", UNSET)
+        try:  # the usual case: the server sent every declared field
+            set_dag_run_note = cls(
+                src_dict["note"],
+            )
+            if len(src_dict) != 1:
+                set_dag_run_note.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return set_dag_run_note
 
+        except KeyError:
+            pass
+        get = src_dict.get
         set_dag_run_note = cls(
-            note=note,
+            get("note", UNSET),
         )
-
-        set_dag_run_note.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            set_dag_run_note.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return set_dag_run_note
 
     @property

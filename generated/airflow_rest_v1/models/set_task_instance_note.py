@@ -10,6 +10,12 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SetTaskInstanceNote")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "note",
+    }
+)
+
 
 @_attrs_define
 class SetTaskInstanceNote:
@@ -36,14 +42,13 @@ class SetTaskInstanceNote:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        note = d.pop("note")
-
         set_task_instance_note = cls(
-            note=note,
+            src_dict["note"],
         )
-
-        set_task_instance_note.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            set_task_instance_note.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return set_task_instance_note
 
     @property

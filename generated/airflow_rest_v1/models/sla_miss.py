@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="SLAMiss")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "description",
+        "email_sent",
+        "execution_date",
+        "notification_sent",
+        "task_id",
+        "timestamp",
+    }
+)
 
 
 @_attrs_define
@@ -81,49 +93,43 @@ class SLAMiss:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            execution_date = parse_datetime(src_dict["execution_date"])
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            timestamp = parse_datetime(src_dict["timestamp"])
+            sla_miss = cls(
+                src_dict["dag_id"],
+                src_dict["description"],
+                src_dict["email_sent"],
+                execution_date,
+                src_dict["notification_sent"],
+                src_dict["task_id"],
+                timestamp,
+            )
+            if len(src_dict) != 7:
+                sla_miss.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return sla_miss
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        email_sent = d.pop("email_sent", UNSET)
-
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
-
-        notification_sent = d.pop("notification_sent", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         sla_miss = cls(
-            dag_id=dag_id,
-            description=description,
-            email_sent=email_sent,
-            execution_date=execution_date,
-            notification_sent=notification_sent,
-            task_id=task_id,
-            timestamp=timestamp,
+            get("dag_id", UNSET),
+            get("description", UNSET),
+            get("email_sent", UNSET),
+            execution_date,
+            get("notification_sent", UNSET),
+            get("task_id", UNSET),
+            timestamp,
         )
-
-        sla_miss.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            sla_miss.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return sla_miss
 
     @property

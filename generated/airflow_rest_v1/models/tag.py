@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Tag")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+    }
+)
+
 
 @_attrs_define
 class Tag:
@@ -37,14 +43,22 @@ class Tag:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            tag = cls(
+                src_dict["name"],
+            )
+            if len(src_dict) != 1:
+                tag.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return tag
 
+        except KeyError:
+            pass
+        get = src_dict.get
         tag = cls(
-            name=name,
+            get("name", UNSET),
         )
-
-        tag.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            tag.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return tag
 
     @property

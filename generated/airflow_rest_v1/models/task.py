@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,40 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Task")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "class_ref",
+        "depends_on_past",
+        "doc_md",
+        "downstream_task_ids",
+        "end_date",
+        "execution_timeout",
+        "executor",
+        "extra_links",
+        "is_mapped",
+        "operator_name",
+        "owner",
+        "params",
+        "pool",
+        "pool_slots",
+        "priority_weight",
+        "queue",
+        "retries",
+        "retry_delay",
+        "retry_exponential_backoff",
+        "start_date",
+        "sub_dag",
+        "task_display_name",
+        "task_id",
+        "template_fields",
+        "trigger_rule",
+        "ui_color",
+        "ui_fgcolor",
+        "wait_for_downstream",
+        "weight_rule",
+    }
+)
 
 
 @_attrs_define
@@ -283,211 +317,149 @@ class Task:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.class_reference import ClassReference  # noqa: PLC0415
-        from ..models.dag import DAG  # noqa: PLC0415
-        from ..models.task_params import TaskParams  # noqa: PLC0415
-        from ..models.time_delta import TimeDelta  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _class_ref = d.pop("class_ref", UNSET)
-        class_ref: ClassReference | Unset
-        if isinstance(_class_ref, Unset):
-            class_ref = UNSET
-        else:
-            class_ref = ClassReference.from_dict(_class_ref)
+            class_ref = ClassReference.from_dict(src_dict["class_ref"])
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
+            execution_timeout = src_dict["execution_timeout"]
+            if execution_timeout is not None:
+                from ..models.time_delta import TimeDelta  # noqa: PLC0415
 
-        depends_on_past = d.pop("depends_on_past", UNSET)
+                execution_timeout = TimeDelta.from_dict(execution_timeout)
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        def _parse_doc_md(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            extra_links = [ClassReference.from_dict(_i0) for _i0 in src_dict["extra_links"]]
+            from ..models.task_params import TaskParams  # noqa: PLC0415
 
-        doc_md = _parse_doc_md(d.pop("doc_md", UNSET))
+            params = TaskParams.from_dict(src_dict["params"])
+            retry_delay = src_dict["retry_delay"]
+            if retry_delay is not None:
+                from ..models.time_delta import TimeDelta  # noqa: PLC0415
 
-        downstream_task_ids = cast(list[str], d.pop("downstream_task_ids", UNSET))
+                retry_delay = TimeDelta.from_dict(retry_delay)
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
+            from ..models.dag import DAG  # noqa: PLC0415
 
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
+            sub_dag = DAG.from_dict(src_dict["sub_dag"])
 
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            trigger_rule = TriggerRule._value2member_map_.get(src_dict["trigger_rule"]) or TriggerRule(
+                src_dict["trigger_rule"]
+            )
+            task = cls(
+                class_ref,
+                src_dict["depends_on_past"],
+                src_dict["doc_md"],
+                src_dict["downstream_task_ids"],
+                end_date,
+                execution_timeout,
+                src_dict["executor"],
+                extra_links,
+                src_dict["is_mapped"],
+                src_dict["operator_name"],
+                src_dict["owner"],
+                params,
+                src_dict["pool"],
+                src_dict["pool_slots"],
+                src_dict["priority_weight"],
+                src_dict["queue"],
+                src_dict["retries"],
+                retry_delay,
+                src_dict["retry_exponential_backoff"],
+                start_date,
+                sub_dag,
+                src_dict["task_display_name"],
+                src_dict["task_id"],
+                src_dict["template_fields"],
+                trigger_rule,
+                src_dict["ui_color"],
+                src_dict["ui_fgcolor"],
+                src_dict["wait_for_downstream"],
+                src_dict["weight_rule"],
+            )
+            if len(src_dict) != 29:
+                task.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return task
 
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
+        except KeyError:
+            pass
+        get = src_dict.get
+        class_ref = get("class_ref", UNSET)
+        if class_ref is not UNSET:
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        def _parse_execution_timeout(data: object) -> None | TimeDelta | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_time_delta_type_0 = TimeDelta.from_dict(data)
+            class_ref = ClassReference.from_dict(class_ref)
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        execution_timeout = get("execution_timeout", UNSET)
+        if execution_timeout is not None and execution_timeout is not UNSET:
+            from ..models.time_delta import TimeDelta  # noqa: PLC0415
 
-                return componentsschemas_time_delta_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TimeDelta | Unset, data)
+            execution_timeout = TimeDelta.from_dict(execution_timeout)
+        extra_links = get("extra_links", UNSET)
+        if extra_links is not UNSET:
+            from ..models.class_reference import ClassReference  # noqa: PLC0415
 
-        execution_timeout = _parse_execution_timeout(d.pop("execution_timeout", UNSET))
+            extra_links = [ClassReference.from_dict(_i0) for _i0 in extra_links]
+        params = get("params", UNSET)
+        if params is not UNSET:
+            from ..models.task_params import TaskParams  # noqa: PLC0415
 
-        def _parse_executor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            params = TaskParams.from_dict(params)
+        retry_delay = get("retry_delay", UNSET)
+        if retry_delay is not None and retry_delay is not UNSET:
+            from ..models.time_delta import TimeDelta  # noqa: PLC0415
 
-        executor = _parse_executor(d.pop("executor", UNSET))
+            retry_delay = TimeDelta.from_dict(retry_delay)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
+        sub_dag = get("sub_dag", UNSET)
+        if sub_dag is not UNSET:
+            from ..models.dag import DAG  # noqa: PLC0415
 
-        _extra_links = d.pop("extra_links", UNSET)
-        extra_links: list[ClassReference] | Unset = UNSET
-        if _extra_links is not UNSET:
-            extra_links = []
-            for extra_links_item_data in _extra_links:
-                extra_links_item = ClassReference.from_dict(extra_links_item_data)
-
-                extra_links.append(extra_links_item)
-
-        is_mapped = d.pop("is_mapped", UNSET)
-
-        operator_name = d.pop("operator_name", UNSET)
-
-        owner = d.pop("owner", UNSET)
-
-        _params = d.pop("params", UNSET)
-        params: TaskParams | Unset
-        if isinstance(_params, Unset):
-            params = UNSET
-        else:
-            params = TaskParams.from_dict(_params)
-
-        pool = d.pop("pool", UNSET)
-
-        pool_slots = d.pop("pool_slots", UNSET)
-
-        priority_weight = d.pop("priority_weight", UNSET)
-
-        def _parse_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue = _parse_queue(d.pop("queue", UNSET))
-
-        retries = d.pop("retries", UNSET)
-
-        def _parse_retry_delay(data: object) -> None | TimeDelta | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_time_delta_type_0 = TimeDelta.from_dict(data)
-
-                return componentsschemas_time_delta_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TimeDelta | Unset, data)
-
-        retry_delay = _parse_retry_delay(d.pop("retry_delay", UNSET))
-
-        retry_exponential_backoff = d.pop("retry_exponential_backoff", UNSET)
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        _sub_dag = d.pop("sub_dag", UNSET)
-        sub_dag: DAG | Unset
-        if isinstance(_sub_dag, Unset):
-            sub_dag = UNSET
-        else:
-            sub_dag = DAG.from_dict(_sub_dag)
-
-        task_display_name = d.pop("task_display_name", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        template_fields = cast(list[str], d.pop("template_fields", UNSET))
-
-        _trigger_rule = d.pop("trigger_rule", UNSET)
-        trigger_rule: TriggerRule | Unset
-        if isinstance(_trigger_rule, Unset):
-            trigger_rule = UNSET
-        else:
-            trigger_rule = TriggerRule(_trigger_rule)
-
-        ui_color = d.pop("ui_color", UNSET)
-
-        ui_fgcolor = d.pop("ui_fgcolor", UNSET)
-
-        wait_for_downstream = d.pop("wait_for_downstream", UNSET)
-
-        weight_rule = d.pop("weight_rule", UNSET)
-
+            sub_dag = DAG.from_dict(sub_dag)
+        trigger_rule = get("trigger_rule", UNSET)
+        if trigger_rule is not UNSET:
+            trigger_rule = TriggerRule._value2member_map_.get(trigger_rule) or TriggerRule(trigger_rule)
         task = cls(
-            class_ref=class_ref,
-            depends_on_past=depends_on_past,
-            doc_md=doc_md,
-            downstream_task_ids=downstream_task_ids,
-            end_date=end_date,
-            execution_timeout=execution_timeout,
-            executor=executor,
-            extra_links=extra_links,
-            is_mapped=is_mapped,
-            operator_name=operator_name,
-            owner=owner,
-            params=params,
-            pool=pool,
-            pool_slots=pool_slots,
-            priority_weight=priority_weight,
-            queue=queue,
-            retries=retries,
-            retry_delay=retry_delay,
-            retry_exponential_backoff=retry_exponential_backoff,
-            start_date=start_date,
-            sub_dag=sub_dag,
-            task_display_name=task_display_name,
-            task_id=task_id,
-            template_fields=template_fields,
-            trigger_rule=trigger_rule,
-            ui_color=ui_color,
-            ui_fgcolor=ui_fgcolor,
-            wait_for_downstream=wait_for_downstream,
-            weight_rule=weight_rule,
+            class_ref,
+            get("depends_on_past", UNSET),
+            get("doc_md", UNSET),
+            get("downstream_task_ids", UNSET),
+            end_date,
+            execution_timeout,
+            get("executor", UNSET),
+            extra_links,
+            get("is_mapped", UNSET),
+            get("operator_name", UNSET),
+            get("owner", UNSET),
+            params,
+            get("pool", UNSET),
+            get("pool_slots", UNSET),
+            get("priority_weight", UNSET),
+            get("queue", UNSET),
+            get("retries", UNSET),
+            retry_delay,
+            get("retry_exponential_backoff", UNSET),
+            start_date,
+            sub_dag,
+            get("task_display_name", UNSET),
+            get("task_id", UNSET),
+            get("template_fields", UNSET),
+            trigger_rule,
+            get("ui_color", UNSET),
+            get("ui_fgcolor", UNSET),
+            get("wait_for_downstream", UNSET),
+            get("weight_rule", UNSET),
         )
-
-        task.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return task
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TaskCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "tasks",
+        "total_entries",
+    }
+)
+
 
 @_attrs_define
 class TaskCollection:
@@ -52,26 +59,36 @@ class TaskCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task import Task  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.task import Task  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _tasks = d.pop("tasks", UNSET)
-        tasks: list[Task] | Unset = UNSET
-        if _tasks is not UNSET:
-            tasks = []
-            for tasks_item_data in _tasks:
-                tasks_item = Task.from_dict(tasks_item_data)
+            tasks = [Task.from_dict(_i0) for _i0 in src_dict["tasks"]]
+            task_collection = cls(
+                tasks,
+                src_dict["total_entries"],
+            )
+            if len(src_dict) != 2:
+                task_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_collection
 
-                tasks.append(tasks_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        tasks = get("tasks", UNSET)
+        if tasks is not UNSET:
+            from ..models.task import Task  # noqa: PLC0415
 
-        total_entries = d.pop("total_entries", UNSET)
-
+            tasks = [Task.from_dict(_i0) for _i0 in tasks]
         task_collection = cls(
-            tasks=tasks,
-            total_entries=total_entries,
+            tasks,
+            get("total_entries", UNSET),
         )
-
-        task_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_collection
 
     @property

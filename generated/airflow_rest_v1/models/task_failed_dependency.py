@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TaskFailedDependency")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+        "reason",
+    }
+)
+
 
 @_attrs_define
 class TaskFailedDependency:
@@ -42,17 +49,28 @@ class TaskFailedDependency:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            task_failed_dependency = cls(
+                src_dict["name"],
+                src_dict["reason"],
+            )
+            if len(src_dict) != 2:
+                task_failed_dependency.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_failed_dependency
 
-        reason = d.pop("reason", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         task_failed_dependency = cls(
-            name=name,
-            reason=reason,
+            get("name", UNSET),
+            get("reason", UNSET),
         )
-
-        task_failed_dependency.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_failed_dependency.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_failed_dependency
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,40 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="TaskInstance")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "dag_run_id",
+        "duration",
+        "end_date",
+        "execution_date",
+        "executor",
+        "executor_config",
+        "hostname",
+        "map_index",
+        "max_tries",
+        "note",
+        "operator",
+        "pid",
+        "pool",
+        "pool_slots",
+        "priority_weight",
+        "queue",
+        "queued_when",
+        "rendered_fields",
+        "rendered_map_index",
+        "sla_miss",
+        "start_date",
+        "state",
+        "task_display_name",
+        "task_id",
+        "trigger",
+        "triggerer_job",
+        "try_number",
+        "unixname",
+    }
+)
 
 
 @_attrs_define
@@ -319,274 +353,147 @@ class TaskInstance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.job import Job  # noqa: PLC0415
-        from ..models.sla_miss import SLAMiss  # noqa: PLC0415
-        from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
-        from ..models.trigger import Trigger  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
 
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+            execution_date = parse_datetime(src_dict["execution_date"])
+            queued_when = src_dict["queued_when"]
+            if queued_when is not None:
+                queued_when = parse_datetime(queued_when)
+            from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
 
-        dag_run_id = d.pop("dag_run_id", UNSET)
+            rendered_fields = TaskInstanceRenderedFields.from_dict(src_dict["rendered_fields"])
+            sla_miss = src_dict["sla_miss"]
+            if sla_miss is not None:
+                from ..models.sla_miss import SLAMiss  # noqa: PLC0415
 
-        def _parse_duration(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+                sla_miss = SLAMiss.from_dict(sla_miss)
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
+            state = src_dict["state"]
+            if state is not None:
+                state = TaskState._value2member_map_.get(state) or TaskState(state)
+            trigger = src_dict["trigger"]
+            if trigger is not None:
+                from ..models.trigger import Trigger  # noqa: PLC0415
 
-        duration = _parse_duration(d.pop("duration", UNSET))
+                trigger = Trigger.from_dict(trigger)
+            triggerer_job = src_dict["triggerer_job"]
+            if triggerer_job is not None:
+                from ..models.job import Job  # noqa: PLC0415
 
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
+                triggerer_job = Job.from_dict(triggerer_job)
+            task_instance = cls(
+                src_dict["dag_id"],
+                src_dict["dag_run_id"],
+                src_dict["duration"],
+                end_date,
+                execution_date,
+                src_dict["executor"],
+                src_dict["executor_config"],
+                src_dict["hostname"],
+                src_dict["map_index"],
+                src_dict["max_tries"],
+                src_dict["note"],
+                src_dict["operator"],
+                src_dict["pid"],
+                src_dict["pool"],
+                src_dict["pool_slots"],
+                src_dict["priority_weight"],
+                src_dict["queue"],
+                queued_when,
+                rendered_fields,
+                src_dict["rendered_map_index"],
+                sla_miss,
+                start_date,
+                state,
+                src_dict["task_display_name"],
+                src_dict["task_id"],
+                trigger,
+                triggerer_job,
+                src_dict["try_number"],
+                src_dict["unixname"],
+            )
+            if len(src_dict) != 29:
+                task_instance.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance
 
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        queued_when = get("queued_when", UNSET)
+        if queued_when is not None and queued_when is not UNSET:
+            queued_when = parse_datetime(queued_when)
+        rendered_fields = get("rendered_fields", UNSET)
+        if rendered_fields is not UNSET:
+            from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
 
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
+            rendered_fields = TaskInstanceRenderedFields.from_dict(rendered_fields)
+        sla_miss = get("sla_miss", UNSET)
+        if sla_miss is not None and sla_miss is not UNSET:
+            from ..models.sla_miss import SLAMiss  # noqa: PLC0415
 
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
+            sla_miss = SLAMiss.from_dict(sla_miss)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
+        state = get("state", UNSET)
+        if state is not None and state is not UNSET:
+            state = TaskState._value2member_map_.get(state) or TaskState(state)
+        trigger = get("trigger", UNSET)
+        if trigger is not None and trigger is not UNSET:
+            from ..models.trigger import Trigger  # noqa: PLC0415
 
-        def _parse_executor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            trigger = Trigger.from_dict(trigger)
+        triggerer_job = get("triggerer_job", UNSET)
+        if triggerer_job is not None and triggerer_job is not UNSET:
+            from ..models.job import Job  # noqa: PLC0415
 
-        executor = _parse_executor(d.pop("executor", UNSET))
-
-        executor_config = d.pop("executor_config", UNSET)
-
-        hostname = d.pop("hostname", UNSET)
-
-        map_index = d.pop("map_index", UNSET)
-
-        max_tries = d.pop("max_tries", UNSET)
-
-        def _parse_note(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        note = _parse_note(d.pop("note", UNSET))
-
-        def _parse_operator(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        operator = _parse_operator(d.pop("operator", UNSET))
-
-        def _parse_pid(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        pid = _parse_pid(d.pop("pid", UNSET))
-
-        pool = d.pop("pool", UNSET)
-
-        pool_slots = d.pop("pool_slots", UNSET)
-
-        def _parse_priority_weight(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        priority_weight = _parse_priority_weight(d.pop("priority_weight", UNSET))
-
-        def _parse_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue = _parse_queue(d.pop("queue", UNSET))
-
-        def _parse_queued_when(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                queued_when_type_0 = parse_datetime(data)
-
-                return queued_when_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        queued_when = _parse_queued_when(d.pop("queued_when", UNSET))
-
-        _rendered_fields = d.pop("rendered_fields", UNSET)
-        rendered_fields: TaskInstanceRenderedFields | Unset
-        if isinstance(_rendered_fields, Unset):
-            rendered_fields = UNSET
-        else:
-            rendered_fields = TaskInstanceRenderedFields.from_dict(_rendered_fields)
-
-        def _parse_rendered_map_index(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rendered_map_index = _parse_rendered_map_index(d.pop("rendered_map_index", UNSET))
-
-        def _parse_sla_miss(data: object) -> None | SLAMiss | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_sla_miss_type_0 = SLAMiss.from_dict(data)
-
-                return componentsschemas_sla_miss_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SLAMiss | Unset, data)
-
-        sla_miss = _parse_sla_miss(d.pop("sla_miss", UNSET))
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        def _parse_state(data: object) -> None | TaskState | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_task_state_type_1 = TaskState(data)
-
-                return componentsschemas_task_state_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaskState | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        task_display_name = d.pop("task_display_name", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        def _parse_trigger(data: object) -> None | Trigger | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_trigger_type_0 = Trigger.from_dict(data)
-
-                return componentsschemas_trigger_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Trigger | Unset, data)
-
-        trigger = _parse_trigger(d.pop("trigger", UNSET))
-
-        def _parse_triggerer_job(data: object) -> Job | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_job_type_0 = Job.from_dict(data)
-
-                return componentsschemas_job_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Job | None | Unset, data)
-
-        triggerer_job = _parse_triggerer_job(d.pop("triggerer_job", UNSET))
-
-        try_number = d.pop("try_number", UNSET)
-
-        unixname = d.pop("unixname", UNSET)
-
+            triggerer_job = Job.from_dict(triggerer_job)
         task_instance = cls(
-            dag_id=dag_id,
-            dag_run_id=dag_run_id,
-            duration=duration,
-            end_date=end_date,
-            execution_date=execution_date,
-            executor=executor,
-            executor_config=executor_config,
-            hostname=hostname,
-            map_index=map_index,
-            max_tries=max_tries,
-            note=note,
-            operator=operator,
-            pid=pid,
-            pool=pool,
-            pool_slots=pool_slots,
-            priority_weight=priority_weight,
-            queue=queue,
-            queued_when=queued_when,
-            rendered_fields=rendered_fields,
-            rendered_map_index=rendered_map_index,
-            sla_miss=sla_miss,
-            start_date=start_date,
-            state=state,
-            task_display_name=task_display_name,
-            task_id=task_id,
-            trigger=trigger,
-            triggerer_job=triggerer_job,
-            try_number=try_number,
-            unixname=unixname,
+            get("dag_id", UNSET),
+            get("dag_run_id", UNSET),
+            get("duration", UNSET),
+            end_date,
+            execution_date,
+            get("executor", UNSET),
+            get("executor_config", UNSET),
+            get("hostname", UNSET),
+            get("map_index", UNSET),
+            get("max_tries", UNSET),
+            get("note", UNSET),
+            get("operator", UNSET),
+            get("pid", UNSET),
+            get("pool", UNSET),
+            get("pool_slots", UNSET),
+            get("priority_weight", UNSET),
+            get("queue", UNSET),
+            queued_when,
+            rendered_fields,
+            get("rendered_map_index", UNSET),
+            sla_miss,
+            start_date,
+            state,
+            get("task_display_name", UNSET),
+            get("task_id", UNSET),
+            trigger,
+            triggerer_job,
+            get("try_number", UNSET),
+            get("unixname", UNSET),
         )
-
-        task_instance.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return task_instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TaskInstanceCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "task_instances",
+        "total_entries",
+    }
+)
+
 
 @_attrs_define
 class TaskInstanceCollection:
@@ -55,24 +62,34 @@ class TaskInstanceCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        try:  # the usual case: the server sent every declared field
+            from ..models.task_instance import TaskInstance  # noqa: PLC0415
+
+            task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instance_collection = cls(
+                task_instances,
+                src_dict["total_entries"],
+            )
+            if len(src_dict) != 2:
+                task_instance_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_collection
+
+        except KeyError:
+            pass
+        get = src_dict.get
         from ..models.task_instance import TaskInstance  # noqa: PLC0415
 
-        d = dict(src_dict)
-        task_instances = []
-        _task_instances = d.pop("task_instances")
-        for task_instances_item_data in _task_instances:
-            task_instances_item = TaskInstance.from_dict(task_instances_item_data)
-
-            task_instances.append(task_instances_item)
-
-        total_entries = d.pop("total_entries", UNSET)
-
+        task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
         task_instance_collection = cls(
-            task_instances=task_instances,
-            total_entries=total_entries,
+            task_instances,
+            get("total_entries", UNSET),
         )
-
-        task_instance_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_collection
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TaskInstanceDependencyCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dependencies",
+    }
+)
+
 
 @_attrs_define
 class TaskInstanceDependencyCollection:
@@ -45,23 +51,34 @@ class TaskInstanceDependencyCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_failed_dependency import TaskFailedDependency  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.task_failed_dependency import TaskFailedDependency  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _dependencies = d.pop("dependencies", UNSET)
-        dependencies: list[TaskFailedDependency] | Unset = UNSET
-        if _dependencies is not UNSET:
-            dependencies = []
-            for dependencies_item_data in _dependencies:
-                dependencies_item = TaskFailedDependency.from_dict(dependencies_item_data)
+            dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in src_dict["dependencies"]]
+            task_instance_dependency_collection = cls(
+                dependencies,
+            )
+            if len(src_dict) != 1:
+                task_instance_dependency_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_dependency_collection
 
-                dependencies.append(dependencies_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        dependencies = get("dependencies", UNSET)
+        if dependencies is not UNSET:
+            from ..models.task_failed_dependency import TaskFailedDependency  # noqa: PLC0415
 
+            dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in dependencies]
         task_instance_dependency_collection = cls(
-            dependencies=dependencies,
+            dependencies,
         )
-
-        task_instance_dependency_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_dependency_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_dependency_collection
 
     @property

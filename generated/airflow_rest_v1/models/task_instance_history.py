@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,33 @@ from ..models.task_state import TaskState
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="TaskInstanceHistory")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "dag_run_id",
+        "duration",
+        "end_date",
+        "executor",
+        "executor_config",
+        "hostname",
+        "map_index",
+        "max_tries",
+        "operator",
+        "pid",
+        "pool",
+        "pool_slots",
+        "priority_weight",
+        "queue",
+        "queued_when",
+        "start_date",
+        "state",
+        "task_display_name",
+        "task_id",
+        "try_number",
+        "unixname",
+    }
+)
 
 
 @_attrs_define
@@ -230,179 +257,92 @@ class TaskInstanceHistory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            end_date = src_dict["end_date"]
+            if end_date is not None:
+                end_date = parse_datetime(end_date)
+            queued_when = src_dict["queued_when"]
+            if queued_when is not None:
+                queued_when = parse_datetime(queued_when)
+            start_date = src_dict["start_date"]
+            if start_date is not None:
+                start_date = parse_datetime(start_date)
+            state = src_dict["state"]
+            if state is not None:
+                state = TaskState._value2member_map_.get(state) or TaskState(state)
+            task_instance_history = cls(
+                src_dict["dag_id"],
+                src_dict["dag_run_id"],
+                src_dict["duration"],
+                end_date,
+                src_dict["executor"],
+                src_dict["executor_config"],
+                src_dict["hostname"],
+                src_dict["map_index"],
+                src_dict["max_tries"],
+                src_dict["operator"],
+                src_dict["pid"],
+                src_dict["pool"],
+                src_dict["pool_slots"],
+                src_dict["priority_weight"],
+                src_dict["queue"],
+                queued_when,
+                start_date,
+                state,
+                src_dict["task_display_name"],
+                src_dict["task_id"],
+                src_dict["try_number"],
+                src_dict["unixname"],
+            )
+            if len(src_dict) != 22:
+                task_instance_history.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_history
 
-        dag_run_id = d.pop("dag_run_id", UNSET)
-
-        def _parse_duration(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        duration = _parse_duration(d.pop("duration", UNSET))
-
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_date_type_0 = parse_datetime(data)
-
-                return end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_date = _parse_end_date(d.pop("end_date", UNSET))
-
-        def _parse_executor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        executor = _parse_executor(d.pop("executor", UNSET))
-
-        executor_config = d.pop("executor_config", UNSET)
-
-        hostname = d.pop("hostname", UNSET)
-
-        map_index = d.pop("map_index", UNSET)
-
-        max_tries = d.pop("max_tries", UNSET)
-
-        def _parse_operator(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        operator = _parse_operator(d.pop("operator", UNSET))
-
-        def _parse_pid(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        pid = _parse_pid(d.pop("pid", UNSET))
-
-        pool = d.pop("pool", UNSET)
-
-        pool_slots = d.pop("pool_slots", UNSET)
-
-        def _parse_priority_weight(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        priority_weight = _parse_priority_weight(d.pop("priority_weight", UNSET))
-
-        def _parse_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue = _parse_queue(d.pop("queue", UNSET))
-
-        def _parse_queued_when(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                queued_when_type_0 = parse_datetime(data)
-
-                return queued_when_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        queued_when = _parse_queued_when(d.pop("queued_when", UNSET))
-
-        def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_date_type_0 = parse_datetime(data)
-
-                return start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_date = _parse_start_date(d.pop("start_date", UNSET))
-
-        def _parse_state(data: object) -> None | TaskState | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_task_state_type_1 = TaskState(data)
-
-                return componentsschemas_task_state_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TaskState | Unset, data)
-
-        state = _parse_state(d.pop("state", UNSET))
-
-        task_display_name = d.pop("task_display_name", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        try_number = d.pop("try_number", UNSET)
-
-        unixname = d.pop("unixname", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        end_date = get("end_date", UNSET)
+        if end_date is not None and end_date is not UNSET:
+            end_date = parse_datetime(end_date)
+        queued_when = get("queued_when", UNSET)
+        if queued_when is not None and queued_when is not UNSET:
+            queued_when = parse_datetime(queued_when)
+        start_date = get("start_date", UNSET)
+        if start_date is not None and start_date is not UNSET:
+            start_date = parse_datetime(start_date)
+        state = get("state", UNSET)
+        if state is not None and state is not UNSET:
+            state = TaskState._value2member_map_.get(state) or TaskState(state)
         task_instance_history = cls(
-            dag_id=dag_id,
-            dag_run_id=dag_run_id,
-            duration=duration,
-            end_date=end_date,
-            executor=executor,
-            executor_config=executor_config,
-            hostname=hostname,
-            map_index=map_index,
-            max_tries=max_tries,
-            operator=operator,
-            pid=pid,
-            pool=pool,
-            pool_slots=pool_slots,
-            priority_weight=priority_weight,
-            queue=queue,
-            queued_when=queued_when,
-            start_date=start_date,
-            state=state,
-            task_display_name=task_display_name,
-            task_id=task_id,
-            try_number=try_number,
-            unixname=unixname,
+            get("dag_id", UNSET),
+            get("dag_run_id", UNSET),
+            get("duration", UNSET),
+            end_date,
+            get("executor", UNSET),
+            get("executor_config", UNSET),
+            get("hostname", UNSET),
+            get("map_index", UNSET),
+            get("max_tries", UNSET),
+            get("operator", UNSET),
+            get("pid", UNSET),
+            get("pool", UNSET),
+            get("pool_slots", UNSET),
+            get("priority_weight", UNSET),
+            get("queue", UNSET),
+            queued_when,
+            start_date,
+            state,
+            get("task_display_name", UNSET),
+            get("task_id", UNSET),
+            get("try_number", UNSET),
+            get("unixname", UNSET),
         )
-
-        task_instance_history.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_history.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_history
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TaskInstanceHistoryCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "task_instances",
+    }
+)
+
 
 @_attrs_define
 class TaskInstanceHistoryCollection:
@@ -55,26 +62,36 @@ class TaskInstanceHistoryCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_instance_history import TaskInstanceHistory  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.task_instance_history import TaskInstanceHistory  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instance_history_collection = cls(
+                src_dict["total_entries"],
+                task_instances,
+            )
+            if len(src_dict) != 2:
+                task_instance_history_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_history_collection
 
-        _task_instances = d.pop("task_instances", UNSET)
-        task_instances: list[TaskInstanceHistory] | Unset = UNSET
-        if _task_instances is not UNSET:
-            task_instances = []
-            for task_instances_item_data in _task_instances:
-                task_instances_item = TaskInstanceHistory.from_dict(task_instances_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        task_instances = get("task_instances", UNSET)
+        if task_instances is not UNSET:
+            from ..models.task_instance_history import TaskInstanceHistory  # noqa: PLC0415
 
-                task_instances.append(task_instances_item)
-
+            task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in task_instances]
         task_instance_history_collection = cls(
-            total_entries=total_entries,
-            task_instances=task_instances,
+            get("total_entries", UNSET),
+            task_instances,
         )
-
-        task_instance_history_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_history_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_history_collection
 
     @property

@@ -13,6 +13,15 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="TaskInstanceReference")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "dag_run_id",
+        "execution_date",
+        "task_id",
+    }
+)
+
 
 @_attrs_define
 class TaskInstanceReference:
@@ -57,28 +66,36 @@ class TaskInstanceReference:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            execution_date = parse_datetime(src_dict["execution_date"])
+            task_instance_reference = cls(
+                src_dict["dag_id"],
+                src_dict["dag_run_id"],
+                execution_date,
+                src_dict["task_id"],
+            )
+            if len(src_dict) != 4:
+                task_instance_reference.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_reference
 
-        dag_run_id = d.pop("dag_run_id", UNSET)
-
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
-
-        task_id = d.pop("task_id", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
         task_instance_reference = cls(
-            dag_id=dag_id,
-            dag_run_id=dag_run_id,
-            execution_date=execution_date,
-            task_id=task_id,
+            get("dag_id", UNSET),
+            get("dag_run_id", UNSET),
+            execution_date,
+            get("task_id", UNSET),
         )
-
-        task_instance_reference.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_reference.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_reference
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TaskInstanceReferenceCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "task_instances",
+    }
+)
+
 
 @_attrs_define
 class TaskInstanceReferenceCollection:
@@ -45,23 +51,34 @@ class TaskInstanceReferenceCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_instance_reference import TaskInstanceReference  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.task_instance_reference import TaskInstanceReference  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _task_instances = d.pop("task_instances", UNSET)
-        task_instances: list[TaskInstanceReference] | Unset = UNSET
-        if _task_instances is not UNSET:
-            task_instances = []
-            for task_instances_item_data in _task_instances:
-                task_instances_item = TaskInstanceReference.from_dict(task_instances_item_data)
+            task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instance_reference_collection = cls(
+                task_instances,
+            )
+            if len(src_dict) != 1:
+                task_instance_reference_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return task_instance_reference_collection
 
-                task_instances.append(task_instances_item)
+        except KeyError:
+            pass
+        get = src_dict.get
+        task_instances = get("task_instances", UNSET)
+        if task_instances is not UNSET:
+            from ..models.task_instance_reference import TaskInstanceReference  # noqa: PLC0415
 
+            task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in task_instances]
         task_instance_reference_collection = cls(
-            task_instances=task_instances,
+            task_instances,
         )
-
-        task_instance_reference_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            task_instance_reference_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return task_instance_reference_collection
 
     @property

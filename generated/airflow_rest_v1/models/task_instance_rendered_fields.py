@@ -30,10 +30,8 @@ class TaskInstanceRenderedFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         task_instance_rendered_fields = cls()
-
-        task_instance_rendered_fields.additional_properties = d
+        task_instance_rendered_fields.additional_properties = dict(src_dict)
         return task_instance_rendered_fields
 
     @property

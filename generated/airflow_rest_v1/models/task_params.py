@@ -24,10 +24,8 @@ class TaskParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         task_params = cls()
-
-        task_params.additional_properties = d
+        task_params.additional_properties = dict(src_dict)
         return task_params
 
     @property

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import check_const
+
 T = TypeVar("T", bound="TimeDelta")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "__type",
+        "days",
+        "microseconds",
+        "seconds",
+    }
+)
 
 
 @_attrs_define
@@ -52,25 +63,16 @@ class TimeDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        field_type_ = cast(Literal["TimeDelta"], d.pop("__type"))
-        if field_type_ != "TimeDelta":
-            raise ValueError(f"__type must match const 'TimeDelta', got '{field_type_}'")
 
-        days = d.pop("days")
-
-        microseconds = d.pop("microseconds")
-
-        seconds = d.pop("seconds")
-
+        field_type_ = check_const(src_dict["__type"], "TimeDelta")
         time_delta = cls(
-            field_type_=field_type_,
-            days=days,
-            microseconds=microseconds,
-            seconds=seconds,
+            field_type_,
+            src_dict["days"],
+            src_dict["microseconds"],
+            src_dict["seconds"],
         )
-
-        time_delta.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            time_delta.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return time_delta
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="Trigger")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "classpath",
+        "created_date",
+        "id",
+        "kwargs",
+        "triggerer_id",
+    }
+)
 
 
 @_attrs_define
@@ -67,38 +77,34 @@ class Trigger:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        classpath = d.pop("classpath", UNSET)
+        try:  # the usual case: the server sent every declared field
+            created_date = parse_datetime(src_dict["created_date"])
+            trigger = cls(
+                src_dict["classpath"],
+                created_date,
+                src_dict["id"],
+                src_dict["kwargs"],
+                src_dict["triggerer_id"],
+            )
+            if len(src_dict) != 5:
+                trigger.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return trigger
 
-        _created_date = d.pop("created_date", UNSET)
-        created_date: datetime.datetime | Unset
-        if isinstance(_created_date, Unset):
-            created_date = UNSET
-        else:
-            created_date = parse_datetime(_created_date)
-
-        id = d.pop("id", UNSET)
-
-        kwargs = d.pop("kwargs", UNSET)
-
-        def _parse_triggerer_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        triggerer_id = _parse_triggerer_id(d.pop("triggerer_id", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        created_date = get("created_date", UNSET)
+        if created_date is not UNSET:
+            created_date = parse_datetime(created_date)
         trigger = cls(
-            classpath=classpath,
-            created_date=created_date,
-            id=id,
-            kwargs=kwargs,
-            triggerer_id=triggerer_id,
+            get("classpath", UNSET),
+            created_date,
+            get("id", UNSET),
+            get("kwargs", UNSET),
+            get("triggerer_id", UNSET),
         )
-
-        trigger.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            trigger.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return trigger
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,13 @@ from ..models.health_status import HealthStatus
 from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="TriggererStatus")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "latest_triggerer_heartbeat",
+        "status",
+    }
+)
 
 
 @_attrs_define
@@ -59,50 +66,40 @@ class TriggererStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            latest_triggerer_heartbeat = src_dict["latest_triggerer_heartbeat"]
+            if latest_triggerer_heartbeat is not None:
+                latest_triggerer_heartbeat = parse_datetime(latest_triggerer_heartbeat)
+            status = src_dict["status"]
+            if status is not None:
+                status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
+            triggerer_status = cls(
+                latest_triggerer_heartbeat,
+                status,
+            )
+            if len(src_dict) != 2:
+                triggerer_status.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return triggerer_status
 
-        def _parse_latest_triggerer_heartbeat(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                latest_triggerer_heartbeat_type_0 = parse_datetime(data)
-
-                return latest_triggerer_heartbeat_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        latest_triggerer_heartbeat = _parse_latest_triggerer_heartbeat(
-            d.pop("latest_triggerer_heartbeat", UNSET)
-        )
-
-        def _parse_status(data: object) -> HealthStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_health_status_type_1 = HealthStatus(data)
-
-                return componentsschemas_health_status_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(HealthStatus | None | Unset, data)
-
-        status = _parse_status(d.pop("status", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        latest_triggerer_heartbeat = get("latest_triggerer_heartbeat", UNSET)
+        if latest_triggerer_heartbeat is not None and latest_triggerer_heartbeat is not UNSET:
+            latest_triggerer_heartbeat = parse_datetime(latest_triggerer_heartbeat)
+        status = get("status", UNSET)
+        if status is not None and status is not UNSET:
+            status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
         triggerer_status = cls(
-            latest_triggerer_heartbeat=latest_triggerer_heartbeat,
-            status=status,
+            latest_triggerer_heartbeat,
+            status,
         )
-
-        triggerer_status.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            triggerer_status.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return triggerer_status
 
     @property

@@ -13,6 +13,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateDagRunState")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "state",
+    }
+)
+
 
 @_attrs_define
 class UpdateDagRunState:
@@ -42,19 +48,32 @@ class UpdateDagRunState:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _state = d.pop("state", UNSET)
-        state: UpdateDagRunStateState | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
-        else:
-            state = UpdateDagRunStateState(_state)
+        try:  # the usual case: the server sent every declared field
+            state = UpdateDagRunStateState._value2member_map_.get(
+                src_dict["state"]
+            ) or UpdateDagRunStateState(src_dict["state"])
+            update_dag_run_state = cls(
+                state,
+            )
+            if len(src_dict) != 1:
+                update_dag_run_state.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return update_dag_run_state
 
+        except KeyError:
+            pass
+        get = src_dict.get
+        state = get("state", UNSET)
+        if state is not UNSET:
+            state = UpdateDagRunStateState._value2member_map_.get(state) or UpdateDagRunStateState(state)
         update_dag_run_state = cls(
-            state=state,
+            state,
         )
-
-        update_dag_run_state.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            update_dag_run_state.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return update_dag_run_state
 
     @property

@@ -13,6 +13,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateTaskInstance")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dry_run",
+        "new_state",
+    }
+)
+
 
 @_attrs_define
 class UpdateTaskInstance:
@@ -50,22 +57,34 @@ class UpdateTaskInstance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dry_run = d.pop("dry_run", UNSET)
+        try:  # the usual case: the server sent every declared field
+            new_state = UpdateTaskState._value2member_map_.get(src_dict["new_state"]) or UpdateTaskState(
+                src_dict["new_state"]
+            )
+            update_task_instance = cls(
+                src_dict["dry_run"],
+                new_state,
+            )
+            if len(src_dict) != 2:
+                update_task_instance.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return update_task_instance
 
-        _new_state = d.pop("new_state", UNSET)
-        new_state: UpdateTaskState | Unset
-        if isinstance(_new_state, Unset):
-            new_state = UNSET
-        else:
-            new_state = UpdateTaskState(_new_state)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        new_state = get("new_state", UNSET)
+        if new_state is not UNSET:
+            new_state = UpdateTaskState._value2member_map_.get(new_state) or UpdateTaskState(new_state)
         update_task_instance = cls(
-            dry_run=dry_run,
-            new_state=new_state,
+            get("dry_run", UNSET),
+            new_state,
         )
-
-        update_task_instance.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            update_task_instance.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return update_task_instance
 
     @property

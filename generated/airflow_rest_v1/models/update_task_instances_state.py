@@ -14,6 +14,20 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="UpdateTaskInstancesState")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "include_downstream",
+        "include_future",
+        "include_past",
+        "include_upstream",
+        "new_state",
+        "task_id",
+        "dag_run_id",
+        "dry_run",
+        "execution_date",
+    }
+)
+
 
 @_attrs_define
 class UpdateTaskInstancesState:
@@ -93,43 +107,54 @@ class UpdateTaskInstancesState:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        include_downstream = d.pop("include_downstream")
+        try:  # the usual case: the server sent every declared field
+            new_state = UpdateTaskState._value2member_map_.get(src_dict["new_state"]) or UpdateTaskState(
+                src_dict["new_state"]
+            )
 
-        include_future = d.pop("include_future")
+            execution_date = parse_datetime(src_dict["execution_date"])
+            update_task_instances_state = cls(
+                src_dict["include_downstream"],
+                src_dict["include_future"],
+                src_dict["include_past"],
+                src_dict["include_upstream"],
+                new_state,
+                src_dict["task_id"],
+                src_dict["dag_run_id"],
+                src_dict["dry_run"],
+                execution_date,
+            )
+            if len(src_dict) != 9:
+                update_task_instances_state.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return update_task_instances_state
 
-        include_past = d.pop("include_past")
+        except KeyError:
+            pass
+        get = src_dict.get
 
-        include_upstream = d.pop("include_upstream")
-
-        new_state = UpdateTaskState(d.pop("new_state"))
-
-        task_id = d.pop("task_id")
-
-        dag_run_id = d.pop("dag_run_id", UNSET)
-
-        dry_run = d.pop("dry_run", UNSET)
-
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
-
-        update_task_instances_state = cls(
-            include_downstream=include_downstream,
-            include_future=include_future,
-            include_past=include_past,
-            include_upstream=include_upstream,
-            new_state=new_state,
-            task_id=task_id,
-            dag_run_id=dag_run_id,
-            dry_run=dry_run,
-            execution_date=execution_date,
+        new_state = UpdateTaskState._value2member_map_.get(src_dict["new_state"]) or UpdateTaskState(
+            src_dict["new_state"]
         )
-
-        update_task_instances_state.additional_properties = d
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        update_task_instances_state = cls(
+            src_dict["include_downstream"],
+            src_dict["include_future"],
+            src_dict["include_past"],
+            src_dict["include_upstream"],
+            new_state,
+            src_dict["task_id"],
+            get("dag_run_id", UNSET),
+            get("dry_run", UNSET),
+            execution_date,
+        )
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            update_task_instances_state.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return update_task_instances_state
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="User")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "changed_on",
+        "created_on",
+        "fail_login_count",
+        "failed_login_count",
+        "last_login",
+        "login_count",
+        "roles",
+        "password",
+    }
+)
 
 
 @_attrs_define
@@ -170,146 +188,77 @@ class User:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            changed_on = src_dict["changed_on"]
+            if changed_on is not None:
+                changed_on = parse_datetime(changed_on)
+            created_on = src_dict["created_on"]
+            if created_on is not None:
+                created_on = parse_datetime(created_on)
+            last_login = src_dict["last_login"]
+            if last_login is not None:
+                last_login = parse_datetime(last_login)
+            from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
 
-        d = dict(src_dict)
-        email = d.pop("email")
+            roles = [
+                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0))
+                for _i0 in src_dict["roles"]
+            ]
+            user = cls(
+                src_dict["email"],
+                src_dict["first_name"],
+                src_dict["last_name"],
+                src_dict["username"],
+                src_dict["active"],
+                changed_on,
+                created_on,
+                src_dict["fail_login_count"],
+                src_dict["failed_login_count"],
+                last_login,
+                src_dict["login_count"],
+                roles,
+                src_dict["password"],
+            )
+            if len(src_dict) != 13:
+                user.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return user
 
-        first_name = d.pop("first_name")
+        except KeyError:
+            pass
+        get = src_dict.get
+        changed_on = get("changed_on", UNSET)
+        if changed_on is not None and changed_on is not UNSET:
+            changed_on = parse_datetime(changed_on)
+        created_on = get("created_on", UNSET)
+        if created_on is not None and created_on is not UNSET:
+            created_on = parse_datetime(created_on)
+        last_login = get("last_login", UNSET)
+        if last_login is not None and last_login is not UNSET:
+            last_login = parse_datetime(last_login)
+        roles = get("roles", UNSET)
+        if roles is not UNSET:
+            from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
 
-        last_name = d.pop("last_name")
-
-        username = d.pop("username")
-
-        def _parse_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        active = _parse_active(d.pop("active", UNSET))
-
-        def _parse_changed_on(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                changed_on_type_0 = parse_datetime(data)
-
-                return changed_on_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        changed_on = _parse_changed_on(d.pop("changed_on", UNSET))
-
-        def _parse_created_on(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_on_type_0 = parse_datetime(data)
-
-                return created_on_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_on = _parse_created_on(d.pop("created_on", UNSET))
-
-        def _parse_fail_login_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        fail_login_count = _parse_fail_login_count(d.pop("fail_login_count", UNSET))
-
-        def _parse_failed_login_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        failed_login_count = _parse_failed_login_count(d.pop("failed_login_count", UNSET))
-
-        def _parse_last_login(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_login_type_0 = parse_datetime(data)
-
-                return last_login_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_login = _parse_last_login(d.pop("last_login", UNSET))
-
-        def _parse_login_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        login_count = _parse_login_count(d.pop("login_count", UNSET))
-
-        _roles = d.pop("roles", UNSET)
-        roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET
-        if _roles is not UNSET:
-            roles = []
-            for roles_item_data in _roles:
-
-                def _parse_roles_item(data: object) -> None | UserCollectionItemRolesItemType0:
-                    if data is None:
-                        return data
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        roles_item_type_0 = UserCollectionItemRolesItemType0.from_dict(data)
-
-                        return roles_item_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    return cast(None | UserCollectionItemRolesItemType0, data)
-
-                roles_item = _parse_roles_item(roles_item_data)
-
-                roles.append(roles_item)
-
-        password = d.pop("password", UNSET)
-
+            roles = [
+                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0)) for _i0 in roles
+            ]
         user = cls(
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            active=active,
-            changed_on=changed_on,
-            created_on=created_on,
-            fail_login_count=fail_login_count,
-            failed_login_count=failed_login_count,
-            last_login=last_login,
-            login_count=login_count,
-            roles=roles,
-            password=password,
+            src_dict["email"],
+            src_dict["first_name"],
+            src_dict["last_name"],
+            src_dict["username"],
+            get("active", UNSET),
+            changed_on,
+            created_on,
+            get("fail_login_count", UNSET),
+            get("failed_login_count", UNSET),
+            last_login,
+            get("login_count", UNSET),
+            roles,
+            get("password", UNSET),
         )
-
-        user.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            user.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return user
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UserCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "users",
+    }
+)
+
 
 @_attrs_define
 class UserCollection:
@@ -55,26 +62,36 @@ class UserCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.user_collection_item import UserCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.user_collection_item import UserCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            users = [UserCollectionItem.from_dict(_i0) for _i0 in src_dict["users"]]
+            user_collection = cls(
+                src_dict["total_entries"],
+                users,
+            )
+            if len(src_dict) != 2:
+                user_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return user_collection
 
-        _users = d.pop("users", UNSET)
-        users: list[UserCollectionItem] | Unset = UNSET
-        if _users is not UNSET:
-            users = []
-            for users_item_data in _users:
-                users_item = UserCollectionItem.from_dict(users_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        users = get("users", UNSET)
+        if users is not UNSET:
+            from ..models.user_collection_item import UserCollectionItem  # noqa: PLC0415
 
-                users.append(users_item)
-
+            users = [UserCollectionItem.from_dict(_i0) for _i0 in users]
         user_collection = cls(
-            total_entries=total_entries,
-            users=users,
+            get("total_entries", UNSET),
+            users,
         )
-
-        user_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            user_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return user_collection
 
     @property

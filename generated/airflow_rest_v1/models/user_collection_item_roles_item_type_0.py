@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserCollectionItemRolesItemType0")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "name",
+    }
+)
+
 
 @_attrs_define
 class UserCollectionItemRolesItemType0:
@@ -36,14 +42,26 @@ class UserCollectionItemRolesItemType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        try:  # the usual case: the server sent every declared field
+            user_collection_item_roles_item_type_0 = cls(
+                src_dict["name"],
+            )
+            if len(src_dict) != 1:
+                user_collection_item_roles_item_type_0.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return user_collection_item_roles_item_type_0
 
+        except KeyError:
+            pass
+        get = src_dict.get
         user_collection_item_roles_item_type_0 = cls(
-            name=name,
+            get("name", UNSET),
         )
-
-        user_collection_item_roles_item_type_0.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            user_collection_item_roles_item_type_0.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return user_collection_item_roles_item_type_0
 
     @property

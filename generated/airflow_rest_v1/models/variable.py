@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Variable")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "key",
+        "value",
+        "description",
+    }
+)
 
 
 @_attrs_define
@@ -56,27 +64,26 @@ class Variable:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        key = d.pop("key")
+        try:  # the usual case: the server sent every declared field
+            variable = cls(
+                src_dict["key"],
+                src_dict["value"],
+                src_dict["description"],
+            )
+            if len(src_dict) != 3:
+                variable.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return variable
 
-        value = d.pop("value")
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
+        except KeyError:
+            pass
+        get = src_dict.get
         variable = cls(
-            key=key,
-            value=value,
-            description=description,
+            src_dict["key"],
+            src_dict["value"],
+            get("description", UNSET),
         )
-
-        variable.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            variable.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return variable
 
     @property

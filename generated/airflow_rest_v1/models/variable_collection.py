@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="VariableCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "variables",
+    }
+)
+
 
 @_attrs_define
 class VariableCollection:
@@ -55,26 +62,36 @@ class VariableCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.variable_collection_item import VariableCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.variable_collection_item import VariableCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            variables = [VariableCollectionItem.from_dict(_i0) for _i0 in src_dict["variables"]]
+            variable_collection = cls(
+                src_dict["total_entries"],
+                variables,
+            )
+            if len(src_dict) != 2:
+                variable_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return variable_collection
 
-        _variables = d.pop("variables", UNSET)
-        variables: list[VariableCollectionItem] | Unset = UNSET
-        if _variables is not UNSET:
-            variables = []
-            for variables_item_data in _variables:
-                variables_item = VariableCollectionItem.from_dict(variables_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        variables = get("variables", UNSET)
+        if variables is not UNSET:
+            from ..models.variable_collection_item import VariableCollectionItem  # noqa: PLC0415
 
-                variables.append(variables_item)
-
+            variables = [VariableCollectionItem.from_dict(_i0) for _i0 in variables]
         variable_collection = cls(
-            total_entries=total_entries,
-            variables=variables,
+            get("total_entries", UNSET),
+            variables,
         )
-
-        variable_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            variable_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return variable_collection
 
     @property

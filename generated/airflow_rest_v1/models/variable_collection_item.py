@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VariableCollectionItem")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "description",
+        "key",
+        "value",
+    }
+)
 
 
 @_attrs_define
@@ -56,28 +64,30 @@ class VariableCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            variable_collection_item = cls(
+                src_dict["description"],
+                src_dict["key"],
+                src_dict["value"],
+            )
+            if len(src_dict) != 3:
+                variable_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return variable_collection_item
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        key = d.pop("key", UNSET)
-
-        value = d.pop("value", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         variable_collection_item = cls(
-            description=description,
-            key=key,
-            value=value,
+            get("description", UNSET),
+            get("key", UNSET),
+            get("value", UNSET),
         )
-
-        variable_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            variable_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return variable_collection_item
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VersionInfo")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "git_version",
+        "version",
+    }
+)
 
 
 @_attrs_define
@@ -47,25 +54,26 @@ class VersionInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        try:  # the usual case: the server sent every declared field
+            version_info = cls(
+                src_dict["git_version"],
+                src_dict["version"],
+            )
+            if len(src_dict) != 2:
+                version_info.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return version_info
 
-        def _parse_git_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        git_version = _parse_git_version(d.pop("git_version", UNSET))
-
-        version = d.pop("version", UNSET)
-
+        except KeyError:
+            pass
+        get = src_dict.get
         version_info = cls(
-            git_version=git_version,
-            version=version,
+            get("git_version", UNSET),
+            get("version", UNSET),
         )
-
-        version_info.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            version_info.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return version_info
 
     @property

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="XCom")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "execution_date",
+        "key",
+        "map_index",
+        "task_id",
+        "timestamp",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class XCom:
@@ -93,30 +105,62 @@ class XCom:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        try:  # the usual case: the server sent every declared field
+            execution_date = parse_datetime(src_dict["execution_date"])
+
+            timestamp = parse_datetime(src_dict["timestamp"])
+            from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: PLC0415
+
+            def _parse_value(
+                data: object,
+            ) -> bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0:
+                if data is None:
+                    return data
+                if isinstance(data, Unset):
+                    return data
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    value_type_4 = cast(list[Any], data)
+
+                    return value_type_4
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    value_type_5_type_0 = XComValueType5Type0.from_dict(data)
+
+                    return value_type_5_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0, data)
+
+            value = _parse_value(src_dict["value"])
+
+            x_com = cls(
+                src_dict["dag_id"],
+                execution_date,
+                src_dict["key"],
+                src_dict["map_index"],
+                src_dict["task_id"],
+                timestamp,
+                value,
+            )
+            if len(src_dict) != 7:
+                x_com.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return x_com
+
+        except KeyError:
+            pass
+        get = src_dict.get
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: PLC0415
-
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
-
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
-
-        key = d.pop("key", UNSET)
-
-        map_index = d.pop("map_index", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
 
         def _parse_value(
             data: object,
@@ -143,19 +187,19 @@ class XCom:
                 pass
             return cast(bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0, data)
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(get("value", UNSET))
 
         x_com = cls(
-            dag_id=dag_id,
-            execution_date=execution_date,
-            key=key,
-            map_index=map_index,
-            task_id=task_id,
-            timestamp=timestamp,
-            value=value,
+            get("dag_id", UNSET),
+            execution_date,
+            get("key", UNSET),
+            get("map_index", UNSET),
+            get("task_id", UNSET),
+            timestamp,
+            value,
         )
-
-        x_com.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            x_com.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         return x_com
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="XComCollection")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "total_entries",
+        "xcom_entries",
+    }
+)
+
 
 @_attrs_define
 class XComCollection:
@@ -55,26 +62,36 @@ class XComCollection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.x_com_collection_item import XComCollectionItem  # noqa: PLC0415
+        try:  # the usual case: the server sent every declared field
+            from ..models.x_com_collection_item import XComCollectionItem  # noqa: PLC0415
 
-        d = dict(src_dict)
-        total_entries = d.pop("total_entries", UNSET)
+            xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in src_dict["xcom_entries"]]
+            x_com_collection = cls(
+                src_dict["total_entries"],
+                xcom_entries,
+            )
+            if len(src_dict) != 2:
+                x_com_collection.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return x_com_collection
 
-        _xcom_entries = d.pop("xcom_entries", UNSET)
-        xcom_entries: list[XComCollectionItem] | Unset = UNSET
-        if _xcom_entries is not UNSET:
-            xcom_entries = []
-            for xcom_entries_item_data in _xcom_entries:
-                xcom_entries_item = XComCollectionItem.from_dict(xcom_entries_item_data)
+        except KeyError:
+            pass
+        get = src_dict.get
+        xcom_entries = get("xcom_entries", UNSET)
+        if xcom_entries is not UNSET:
+            from ..models.x_com_collection_item import XComCollectionItem  # noqa: PLC0415
 
-                xcom_entries.append(xcom_entries_item)
-
+            xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in xcom_entries]
         x_com_collection = cls(
-            total_entries=total_entries,
-            xcom_entries=xcom_entries,
+            get("total_entries", UNSET),
+            xcom_entries,
         )
-
-        x_com_collection.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            x_com_collection.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return x_com_collection
 
     @property

@@ -13,6 +13,17 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="XComCollectionItem")
 
+_KNOWN_KEYS = frozenset(
+    {
+        "dag_id",
+        "execution_date",
+        "key",
+        "map_index",
+        "task_id",
+        "timestamp",
+    }
+)
+
 
 @_attrs_define
 class XComCollectionItem:
@@ -74,39 +85,45 @@ class XComCollectionItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dag_id = d.pop("dag_id", UNSET)
+        try:  # the usual case: the server sent every declared field
+            execution_date = parse_datetime(src_dict["execution_date"])
 
-        _execution_date = d.pop("execution_date", UNSET)
-        execution_date: datetime.datetime | Unset
-        if isinstance(_execution_date, Unset):
-            execution_date = UNSET
-        else:
-            execution_date = parse_datetime(_execution_date)
+            timestamp = parse_datetime(src_dict["timestamp"])
+            x_com_collection_item = cls(
+                src_dict["dag_id"],
+                execution_date,
+                src_dict["key"],
+                src_dict["map_index"],
+                src_dict["task_id"],
+                timestamp,
+            )
+            if len(src_dict) != 6:
+                x_com_collection_item.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return x_com_collection_item
 
-        key = d.pop("key", UNSET)
-
-        map_index = d.pop("map_index", UNSET)
-
-        task_id = d.pop("task_id", UNSET)
-
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = parse_datetime(_timestamp)
-
+        except KeyError:
+            pass
+        get = src_dict.get
+        execution_date = get("execution_date", UNSET)
+        if execution_date is not UNSET:
+            execution_date = parse_datetime(execution_date)
+        timestamp = get("timestamp", UNSET)
+        if timestamp is not UNSET:
+            timestamp = parse_datetime(timestamp)
         x_com_collection_item = cls(
-            dag_id=dag_id,
-            execution_date=execution_date,
-            key=key,
-            map_index=map_index,
-            task_id=task_id,
-            timestamp=timestamp,
+            get("dag_id", UNSET),
+            execution_date,
+            get("key", UNSET),
+            get("map_index", UNSET),
+            get("task_id", UNSET),
+            timestamp,
         )
-
-        x_com_collection_item.additional_properties = d
+        if not _KNOWN_KEYS.issuperset(src_dict):
+            x_com_collection_item.additional_properties = {
+                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+            }
         return x_com_collection_item
 
     @property

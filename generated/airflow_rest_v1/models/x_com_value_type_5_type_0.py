@@ -24,10 +24,8 @@ class XComValueType5Type0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         x_com_value_type_5_type_0 = cls()
-
-        x_com_value_type_5_type_0.additional_properties = d
+        x_com_value_type_5_type_0.additional_properties = dict(src_dict)
         return x_com_value_type_5_type_0
 
     @property
