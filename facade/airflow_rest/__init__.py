@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import errors
 from ._client import AirflowClient, AsyncAirflowClient
+from ._datetimes import as_utc
 from ._retry import RetryPolicy
 from .auth import BasicAuth, BearerAuth, SessionCookieAuth
 
@@ -24,5 +25,6 @@ __all__ = [
     "BearerAuth",
     "RetryPolicy",
     "SessionCookieAuth",
+    "as_utc",
     "errors",
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -16,17 +16,19 @@ import httpx
 from airflow_rest_v1.api import AsyncOperations, Operations
 
 from . import _pagination as pg
+from . import errors
 from ._core import (
     DEFAULT_HEADERS,
     DEFAULT_TIMEOUT,
     Options,
     TimeoutTypes,
-    api_root,
     as_timeout,
     build_request,
     connection_error,
     finish,
     has_update_mask,
+    redact_httpx_logs,
+    split_base_url,
     where,
 )
 from ._retry import RetryPolicy, retry_delay, should_retry
@@ -37,6 +39,12 @@ C = TypeVar("C")
 log = logging.getLogger("airflow_rest")
 AuthTypes = httpx.Auth | tuple[str, str] | None
 MAX_CONCURRENCY = 64
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # imported when first needed: it costs more than the rest of the client
+
+    await asyncio.sleep(seconds)
 
 
 def _auth(auth: AuthTypes) -> httpx.Auth | None:
@@ -56,19 +64,31 @@ class _Base:
     _api: httpx.URL
 
     def _setup(
-        self, base_url: str | httpx.URL, timeout: TimeoutTypes, max_retries: int, retry_post: bool
-    ) -> None:
-        self._api = api_root(base_url)
+        self,
+        base_url: str | httpx.URL,
+        auth: AuthTypes,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        retry_post: bool,
+    ) -> httpx.Auth | None:
+        """Check the settings; return the auth to use (credentials in base_url become basic auth)."""
+        self._api, credentials = split_base_url(base_url)
+        if credentials is not None:
+            if auth is not None:
+                raise ValueError("give credentials either in base_url or as auth=, not both")
+            auth = credentials
+        redact_httpx_logs()
         self._options = Options(
             timeout=as_timeout(timeout), retry=RetryPolicy(max_retries=max_retries, retry_post=retry_post)
         )
         self._owns_http = True
         self._clock: Callable[[], float] = time.time
+        return _auth(auth)
 
     @property
     def base_url(self) -> str:
         """The API root every operation is relative to (``<webserver>/api/v1/``)."""
-        return str(self._api)
+        return errors.safe_url(self._api)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -88,7 +108,7 @@ class _Base:
         return delay
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={errors.safe_url(self._api)!r})"
 
 
 class AirflowClient(_Base, Operations):
@@ -108,14 +128,14 @@ class AirflowClient(_Base, Operations):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry_post: bool = False,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._setup(base_url, timeout, max_retries, retry_post)
+        http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
         self._http = httpx.Client(
             base_url=self._api,
-            auth=_auth(auth),
+            auth=http_auth,
             headers={**DEFAULT_HEADERS, **(headers or {})},
             timeout=self._options.timeout,
             verify=verify,
@@ -161,6 +181,8 @@ class AirflowClient(_Base, Operations):
                     retries += 1
                     continue
                 raise connection_error(operation, req, exc) from None
+            except httpx.RequestError as exc:  # e.g. a body that fails its Content-Encoding: not retried
+                raise connection_error(operation, req, exc) from None
             if not response.is_success and should_retry(
                 self._options.retry,
                 method=req.method,
@@ -187,6 +209,7 @@ class AirflowClient(_Base, Operations):
     ) -> Iterator[Any]:
         req = pg.plan(
             operation,
+            is_async=False,
             page_size=page_size,
             max_items=max_items,
             on_total_change=on_total_change,
@@ -204,7 +227,9 @@ class AirflowClient(_Base, Operations):
         **params: Any,
     ) -> Iterator[C]:
         """Every page (the collection objects) of a list operation, in order."""
-        req = pg.plan(operation, page_size=page_size, on_total_change=on_total_change, params=params)
+        req = pg.plan(
+            operation, is_async=False, page_size=page_size, on_total_change=on_total_change, params=params
+        )
         return (page for page, _items in self._walk(req))
 
     def _items(self, req: pg.PageRequest) -> Iterator[Any]:
@@ -262,21 +287,21 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry_post: bool = False,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._setup(base_url, timeout, max_retries, retry_post)
+        http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
         self._http = httpx.AsyncClient(
             base_url=self._api,
-            auth=_auth(auth),
+            auth=http_auth,
             headers={**DEFAULT_HEADERS, **(headers or {})},
             timeout=self._options.timeout,
             verify=verify,
             transport=transport,
             follow_redirects=False,
         )
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._bind_operations(self._send)
 
     def with_options(
@@ -317,6 +342,8 @@ class AsyncAirflowClient(_Base, AsyncOperations):
                     retries += 1
                     continue
                 raise connection_error(operation, req, exc) from None
+            except httpx.RequestError as exc:  # e.g. a body that fails its Content-Encoding: not retried
+                raise connection_error(operation, req, exc) from None
             if not response.is_success and should_retry(
                 self._options.retry,
                 method=req.method,
@@ -344,6 +371,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
     ) -> AsyncIterator[Any]:
         req = pg.plan(
             operation,
+            is_async=True,
             page_size=page_size,
             max_items=max_items,
             on_total_change=on_total_change,
@@ -370,7 +398,9 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         **params: Any,
     ) -> AsyncIterator[C]:
         """Every page (the collection objects) of a list operation, in order."""
-        req = pg.plan(operation, page_size=page_size, on_total_change=on_total_change, params=params)
+        req = pg.plan(
+            operation, is_async=True, page_size=page_size, on_total_change=on_total_change, params=params
+        )
         if (
             isinstance(concurrency, bool)
             or not isinstance(concurrency, int)
@@ -395,7 +425,9 @@ class AsyncAirflowClient(_Base, AsyncOperations):
                 yielded += 1
 
     async def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[tuple[Any, list[Any]]]:
-        first_limit = req.page_size if req.max_items is None else max(1, min(req.page_size, req.max_items))
+        if req.max_items == 0:
+            return
+        first_limit = req.page_size if req.max_items is None else min(req.page_size, req.max_items)
         page = await req.operation(**req.params, limit=first_limit, offset=0)
         items, total = pg.items_of(req, page)
         yield page, items
@@ -417,8 +449,10 @@ class AsyncAirflowClient(_Base, AsyncOperations):
                 if not items or offset >= now:
                     return
             return
+        import asyncio
+
         plan = pg.page_offsets(len(items), total, req.page_size, req.max_items)
-        pending: deque[tuple[int, int, asyncio.Task[Any]]] = deque()
+        pending: deque[tuple[int, int, asyncio.Future[Any]]] = deque()
         queue = iter(plan)
 
         def launch() -> None:
@@ -442,6 +476,8 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         finally:
             for _offset, _limit, task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.gather(*(task for _o, _l, task in pending), return_exceptions=True)
 
     async def aclose(self) -> None:
         if self._owns_http:

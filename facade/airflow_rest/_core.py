@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import httpx
@@ -29,12 +28,20 @@ TimeoutTypes = float | httpx.Timeout | None
 errors_of_decoding = (ValueError, KeyError, TypeError, AttributeError, UnexpectedStatus)
 
 
-def api_root(base_url: str | httpx.URL) -> httpx.URL:
-    """``base_url`` (the webserver root, any path prefix kept) joined with ``/api/v1/``."""
-    url = httpx.URL(str(base_url))
+def split_base_url(base_url: str | httpx.URL) -> tuple[httpx.URL, tuple[str, str] | None]:
+    """The API root (``base_url``, the webserver root with any path prefix, joined with ``/api/v1/``)
+    and the credentials the URL carried as ``user:password@``, removed from it."""
+    try:
+        url = httpx.URL(str(base_url))
+    except httpx.InvalidURL:
+        raise ValueError("base_url is not a valid URL") from None
+    credentials = None
+    if url.userinfo:
+        credentials = (url.username, url.password)
+        url = url.copy_with(username=None, password=None)
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(
-            f"base_url must be an absolute http(s) URL of the Airflow webserver, got {str(base_url)!r}"
+            f"base_url must be an absolute http(s) URL of the Airflow webserver, got {str(url)!r}"
         )
     if url.query or url.fragment:
         raise ValueError("base_url must not carry a query or fragment")
@@ -42,9 +49,30 @@ def api_root(base_url: str | httpx.URL) -> httpx.URL:
     if path.endswith(API_PATH):
         raise ValueError(
             f"base_url is the webserver root (the client adds {API_PATH}); "
-            f"pass {errors.safe_url(url.copy_with(path=path[: -len(API_PATH)] or '/'))!r}"
+            f"pass {str(url.copy_with(path=path[: -len(API_PATH)] or '/'))!r}"
         )
-    return url.copy_with(path=path + API_PATH + "/")
+    return url.copy_with(path=path + API_PATH + "/"), credentials
+
+
+def api_root(base_url: str | httpx.URL) -> httpx.URL:
+    """``base_url`` (the webserver root, any path prefix kept) joined with ``/api/v1/``."""
+    return split_base_url(base_url)[0]
+
+
+class _RedactURLs(logging.Filter):
+    """Hides credentials in the URLs httpx logs (``HTTP Request: GET <url>``) at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(errors.safe_url(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+def redact_httpx_logs() -> None:
+    """Install the filter on httpx's logger once."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactURLs) for f in logger.filters):
+        logger.addFilter(_RedactURLs())
 
 
 def as_timeout(value: TimeoutTypes) -> httpx.Timeout:
@@ -57,13 +85,21 @@ def as_timeout(value: TimeoutTypes) -> httpx.Timeout:
     return httpx.Timeout(float(value))
 
 
-@dataclass(frozen=True, slots=True)
 class Options:
     """Per-client settings; ``with_options`` derives a client with some of them changed."""
 
-    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    headers: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = ("headers", "retry", "timeout")
+
+    def __init__(
+        self,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.headers: Mapping[str, str] = dict(headers or {})
 
     def derive(
         self,
@@ -74,10 +110,8 @@ class Options:
         headers: Mapping[str, str] | None = None,
     ) -> Options:
         retry = self.retry
-        if max_retries is not None:
-            retry = replace(retry, max_retries=max_retries)
-        if retry_post is not None:
-            retry = replace(retry, retry_post=retry_post)
+        if max_retries is not None or retry_post is not None:
+            retry = retry.replace(max_retries=max_retries, retry_post=retry_post)
         return Options(
             timeout=self.timeout if timeout is ... else as_timeout(timeout),  # type: ignore[arg-type]
             retry=retry,
@@ -114,7 +148,7 @@ def where(operation: str, request: httpx.Request) -> str:
 
 
 def connection_error(
-    operation: str, request: httpx.Request, exc: httpx.TransportError
+    operation: str, request: httpx.Request, exc: httpx.RequestError
 ) -> errors.APIConnectionError:
     url = errors.safe_url(request.url)
     if isinstance(exc, httpx.TimeoutException):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from airflow_rest_v1.api import PAGED_ITEMS
@@ -22,22 +21,34 @@ from .errors import PaginationError, PaginationWarning
 MAX_PAGE_SIZE = 10_000
 
 
-@dataclass(frozen=True, slots=True)
 class PageRequest:
     """What the caller asked for, checked before any request."""
 
-    operation: Callable[..., Any]
-    name: str
-    items_field: str
-    page_size: int
-    max_items: int | None
-    on_total_change: str
-    params: Mapping[str, Any]
+    __slots__ = ("items_field", "max_items", "name", "on_total_change", "operation", "page_size", "params")
+
+    def __init__(
+        self,
+        operation: Callable[..., Any],
+        name: str,
+        items_field: str,
+        page_size: int,
+        max_items: int | None,
+        on_total_change: str,
+        params: Mapping[str, Any],
+    ) -> None:
+        self.operation = operation
+        self.name = name
+        self.items_field = items_field
+        self.page_size = page_size
+        self.max_items = max_items
+        self.on_total_change = on_total_change
+        self.params = params
 
 
 def plan(
     operation: Callable[..., Any],
     *,
+    is_async: bool,
     page_size: int = 100,
     max_items: int | None = None,
     on_total_change: str = "warn",
@@ -50,6 +61,11 @@ def plan(
         raise TypeError(
             f"paginate() takes a list operation of the client, e.g. client.dag.get_dags; {name!r} is not one "
             f"(list operations: {', '.join(sorted(PAGED_ITEMS))})"
+        )
+    if inspect.iscoroutinefunction(operation) != is_async:
+        kind, other = ("an async", "a sync") if is_async else ("a sync", "an async")
+        raise TypeError(
+            f"paginate() of {kind} client takes its own operations; {name!r} belongs to {other} client"
         )
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import email.utils
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
-@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how long to wait.
 
@@ -21,20 +19,52 @@ class RetryPolicy:
     ``retry_post``; PATCH only when it carries an ``update_mask`` (then it is idempotent).
     """
 
-    max_retries: int = 2
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
-    jitter: float = 0.25
-    retry_post: bool = False
+    __slots__ = ("initial_delay", "jitter", "max_delay", "max_retries", "max_retry_after", "retry_post")
 
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if not 0 <= self.jitter <= 1:
-            raise ValueError(f"jitter must be between 0 and 1, got {self.jitter}")
-        if self.initial_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
+    def __init__(
+        self,
+        *,
+        max_retries: int = 2,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_retry_after: float = 60.0,
+        jitter: float = 0.25,
+        retry_post: bool = False,
+    ) -> None:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        if not 0 <= jitter <= 1:
+            raise ValueError(f"jitter must be between 0 and 1, got {jitter}")
+        if initial_delay < 0 or max_delay < 0 or max_retry_after < 0:
             raise ValueError("delays must be >= 0")
+        self.max_retries = max_retries
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+        self.max_retry_after = max_retry_after
+        self.jitter = jitter
+        self.retry_post = retry_post
+
+    def replace(self, *, max_retries: int | None = None, retry_post: bool | None = None) -> RetryPolicy:
+        """A copy with the given settings changed."""
+        return RetryPolicy(
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            initial_delay=self.initial_delay,
+            max_delay=self.max_delay,
+            max_retry_after=self.max_retry_after,
+            jitter=self.jitter,
+            retry_post=self.retry_post if retry_post is None else retry_post,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RetryPolicy):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, k) for k in self.__slots__))
+
+    def __repr__(self) -> str:
+        return "RetryPolicy(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
 
 def is_idempotent(method: str, *, has_update_mask: bool, retry_post: bool) -> bool:

@@ -9,6 +9,9 @@
   ``ResponseDecodeError`` (a 2xx body that is not what the spec says)
   ``PaginationError`` (a collection changed under a pager that was asked to be strict)
 
+Bad arguments are refused before any request with ``ValueError`` or ``TypeError``; a naive
+datetime with ``NaiveDatetimeError`` (a ``ValueError``).
+
 Messages and reprs never carry credentials: URLs are shown without user info and with the
 values of secret-looking query parameters replaced.
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+
+from airflow_rest_v1.types import NaiveDatetimeError
 
 if TYPE_CHECKING:
     import httpx
@@ -29,6 +34,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "NaiveDatetimeError",
     "NotFoundError",
     "PaginationError",
     "PaginationWarning",

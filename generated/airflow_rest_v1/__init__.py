@@ -2,9 +2,21 @@
 # v1.yaml with spec/corrections.yaml applied. Change the spec corrections or spec/templates.
 """A client library for accessing Airflow API (Stable)"""
 
-from .client import AuthenticatedClient, Client
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import AuthenticatedClient, Client
 
 __all__ = (
     "AuthenticatedClient",
     "Client",
 )
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use: airflow_rest does not need this client, so it does not pay for it
+    if name in __all__:
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

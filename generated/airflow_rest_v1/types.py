@@ -66,6 +66,20 @@ def parse_datetime(value: str) -> _datetime.datetime:
     return parsed
 
 
+class NaiveDatetimeError(ValueError):
+    """A datetime without a timezone was given where Airflow needs a point in time."""
+
+
+def format_datetime(value: _datetime.datetime) -> str:
+    """An aware datetime as RFC 3339. A naive one is refused rather than guessed."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"naive datetime {value.isoformat()!r}: give it a timezone, e.g. "
+            "value.replace(tzinfo=datetime.timezone.utc), or convert it with airflow_rest.as_utc()"
+        )
+    return value.isoformat()
+
+
 def check_const(value: object, expected: object) -> Any:
     """``value`` if it equals the constant the spec requires, else ValueError (tells unions apart)."""
     if value != expected:
@@ -73,4 +87,15 @@ def check_const(value: object, expected: object) -> Any:
     return value
 
 
-__all__ = ["check_const", "parse_datetime", "UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = [
+    "NaiveDatetimeError",
+    "check_const",
+    "format_datetime",
+    "parse_datetime",
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "Response",
+    "Unset",
+]

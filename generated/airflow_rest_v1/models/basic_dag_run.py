@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dag_state import DagState
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="BasicDAGRun")
 
@@ -72,7 +72,7 @@ class BasicDAGRun:
         if isinstance(self.data_interval_end, Unset):
             data_interval_end = UNSET
         elif isinstance(self.data_interval_end, datetime.datetime):
-            data_interval_end = self.data_interval_end.isoformat()
+            data_interval_end = format_datetime(self.data_interval_end)
         else:
             data_interval_end = self.data_interval_end
 
@@ -80,7 +80,7 @@ class BasicDAGRun:
         if isinstance(self.data_interval_start, Unset):
             data_interval_start = UNSET
         elif isinstance(self.data_interval_start, datetime.datetime):
-            data_interval_start = self.data_interval_start.isoformat()
+            data_interval_start = format_datetime(self.data_interval_start)
         else:
             data_interval_start = self.data_interval_start
 
@@ -88,13 +88,13 @@ class BasicDAGRun:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
         logical_date: str | Unset = UNSET
         if not isinstance(self.logical_date, Unset):
-            logical_date = self.logical_date.isoformat()
+            logical_date = format_datetime(self.logical_date)
 
         run_id = self.run_id
 
@@ -102,7 +102,7 @@ class BasicDAGRun:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

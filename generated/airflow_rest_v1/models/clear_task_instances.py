@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="ClearTaskInstances")
 
@@ -85,7 +85,7 @@ class ClearTaskInstances:
 
         end_date: str | Unset = UNSET
         if not isinstance(self.end_date, Unset):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
 
         include_downstream = self.include_downstream
 
@@ -107,7 +107,7 @@ class ClearTaskInstances:
 
         start_date: str | Unset = UNSET
         if not isinstance(self.start_date, Unset):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
 
         task_ids: list[str] | Unset = UNSET
         if not isinstance(self.task_ids, Unset):

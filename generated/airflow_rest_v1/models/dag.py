@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.cron_expression import CronExpression
@@ -221,7 +221,7 @@ class DAG:
         if isinstance(self.last_expired, Unset):
             last_expired = UNSET
         elif isinstance(self.last_expired, datetime.datetime):
-            last_expired = self.last_expired.isoformat()
+            last_expired = format_datetime(self.last_expired)
         else:
             last_expired = self.last_expired
 
@@ -229,7 +229,7 @@ class DAG:
         if isinstance(self.last_parsed_time, Unset):
             last_parsed_time = UNSET
         elif isinstance(self.last_parsed_time, datetime.datetime):
-            last_parsed_time = self.last_parsed_time.isoformat()
+            last_parsed_time = format_datetime(self.last_parsed_time)
         else:
             last_parsed_time = self.last_parsed_time
 
@@ -237,7 +237,7 @@ class DAG:
         if isinstance(self.last_pickled, Unset):
             last_pickled = UNSET
         elif isinstance(self.last_pickled, datetime.datetime):
-            last_pickled = self.last_pickled.isoformat()
+            last_pickled = format_datetime(self.last_pickled)
         else:
             last_pickled = self.last_pickled
 
@@ -263,7 +263,7 @@ class DAG:
         if isinstance(self.next_dagrun, Unset):
             next_dagrun = UNSET
         elif isinstance(self.next_dagrun, datetime.datetime):
-            next_dagrun = self.next_dagrun.isoformat()
+            next_dagrun = format_datetime(self.next_dagrun)
         else:
             next_dagrun = self.next_dagrun
 
@@ -271,7 +271,7 @@ class DAG:
         if isinstance(self.next_dagrun_create_after, Unset):
             next_dagrun_create_after = UNSET
         elif isinstance(self.next_dagrun_create_after, datetime.datetime):
-            next_dagrun_create_after = self.next_dagrun_create_after.isoformat()
+            next_dagrun_create_after = format_datetime(self.next_dagrun_create_after)
         else:
             next_dagrun_create_after = self.next_dagrun_create_after
 
@@ -279,7 +279,7 @@ class DAG:
         if isinstance(self.next_dagrun_data_interval_end, Unset):
             next_dagrun_data_interval_end = UNSET
         elif isinstance(self.next_dagrun_data_interval_end, datetime.datetime):
-            next_dagrun_data_interval_end = self.next_dagrun_data_interval_end.isoformat()
+            next_dagrun_data_interval_end = format_datetime(self.next_dagrun_data_interval_end)
         else:
             next_dagrun_data_interval_end = self.next_dagrun_data_interval_end
 
@@ -287,7 +287,7 @@ class DAG:
         if isinstance(self.next_dagrun_data_interval_start, Unset):
             next_dagrun_data_interval_start = UNSET
         elif isinstance(self.next_dagrun_data_interval_start, datetime.datetime):
-            next_dagrun_data_interval_start = self.next_dagrun_data_interval_start.isoformat()
+            next_dagrun_data_interval_start = format_datetime(self.next_dagrun_data_interval_start)
         else:
             next_dagrun_data_interval_start = self.next_dagrun_data_interval_start
 

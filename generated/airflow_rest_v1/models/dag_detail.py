@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.cron_expression import CronExpression
@@ -287,7 +287,7 @@ class DAGDetail:
         if isinstance(self.last_expired, Unset):
             last_expired = UNSET
         elif isinstance(self.last_expired, datetime.datetime):
-            last_expired = self.last_expired.isoformat()
+            last_expired = format_datetime(self.last_expired)
         else:
             last_expired = self.last_expired
 
@@ -295,7 +295,7 @@ class DAGDetail:
         if isinstance(self.last_parsed_time, Unset):
             last_parsed_time = UNSET
         elif isinstance(self.last_parsed_time, datetime.datetime):
-            last_parsed_time = self.last_parsed_time.isoformat()
+            last_parsed_time = format_datetime(self.last_parsed_time)
         else:
             last_parsed_time = self.last_parsed_time
 
@@ -303,7 +303,7 @@ class DAGDetail:
         if isinstance(self.last_pickled, Unset):
             last_pickled = UNSET
         elif isinstance(self.last_pickled, datetime.datetime):
-            last_pickled = self.last_pickled.isoformat()
+            last_pickled = format_datetime(self.last_pickled)
         else:
             last_pickled = self.last_pickled
 
@@ -329,7 +329,7 @@ class DAGDetail:
         if isinstance(self.next_dagrun, Unset):
             next_dagrun = UNSET
         elif isinstance(self.next_dagrun, datetime.datetime):
-            next_dagrun = self.next_dagrun.isoformat()
+            next_dagrun = format_datetime(self.next_dagrun)
         else:
             next_dagrun = self.next_dagrun
 
@@ -337,7 +337,7 @@ class DAGDetail:
         if isinstance(self.next_dagrun_create_after, Unset):
             next_dagrun_create_after = UNSET
         elif isinstance(self.next_dagrun_create_after, datetime.datetime):
-            next_dagrun_create_after = self.next_dagrun_create_after.isoformat()
+            next_dagrun_create_after = format_datetime(self.next_dagrun_create_after)
         else:
             next_dagrun_create_after = self.next_dagrun_create_after
 
@@ -345,7 +345,7 @@ class DAGDetail:
         if isinstance(self.next_dagrun_data_interval_end, Unset):
             next_dagrun_data_interval_end = UNSET
         elif isinstance(self.next_dagrun_data_interval_end, datetime.datetime):
-            next_dagrun_data_interval_end = self.next_dagrun_data_interval_end.isoformat()
+            next_dagrun_data_interval_end = format_datetime(self.next_dagrun_data_interval_end)
         else:
             next_dagrun_data_interval_end = self.next_dagrun_data_interval_end
 
@@ -353,7 +353,7 @@ class DAGDetail:
         if isinstance(self.next_dagrun_data_interval_start, Unset):
             next_dagrun_data_interval_start = UNSET
         elif isinstance(self.next_dagrun_data_interval_start, datetime.datetime):
-            next_dagrun_data_interval_start = self.next_dagrun_data_interval_start.isoformat()
+            next_dagrun_data_interval_start = format_datetime(self.next_dagrun_data_interval_start)
         else:
             next_dagrun_data_interval_start = self.next_dagrun_data_interval_start
 
@@ -447,7 +447,7 @@ class DAGDetail:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -461,7 +461,7 @@ class DAGDetail:
         if isinstance(self.last_parsed, Unset):
             last_parsed = UNSET
         elif isinstance(self.last_parsed, datetime.datetime):
-            last_parsed = self.last_parsed.isoformat()
+            last_parsed = format_datetime(self.last_parsed)
         else:
             last_parsed = self.last_parsed
 
@@ -485,7 +485,7 @@ class DAGDetail:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

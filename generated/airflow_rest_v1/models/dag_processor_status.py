@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="DagProcessorStatus")
 
@@ -43,7 +43,7 @@ class DagProcessorStatus:
         if isinstance(self.latest_dag_processor_heartbeat, Unset):
             latest_dag_processor_heartbeat = UNSET
         elif isinstance(self.latest_dag_processor_heartbeat, datetime.datetime):
-            latest_dag_processor_heartbeat = self.latest_dag_processor_heartbeat.isoformat()
+            latest_dag_processor_heartbeat = format_datetime(self.latest_dag_processor_heartbeat)
         else:
             latest_dag_processor_heartbeat = self.latest_dag_processor_heartbeat
 

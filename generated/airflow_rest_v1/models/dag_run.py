@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.dag_run_run_type import DAGRunRunType
 from ..models.dag_state import DagState
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.dag_run_conf import DAGRunConf
@@ -126,7 +126,7 @@ class DAGRun:
         if isinstance(self.data_interval_end, Unset):
             data_interval_end = UNSET
         elif isinstance(self.data_interval_end, datetime.datetime):
-            data_interval_end = self.data_interval_end.isoformat()
+            data_interval_end = format_datetime(self.data_interval_end)
         else:
             data_interval_end = self.data_interval_end
 
@@ -134,7 +134,7 @@ class DAGRun:
         if isinstance(self.data_interval_start, Unset):
             data_interval_start = UNSET
         elif isinstance(self.data_interval_start, datetime.datetime):
-            data_interval_start = self.data_interval_start.isoformat()
+            data_interval_start = format_datetime(self.data_interval_start)
         else:
             data_interval_start = self.data_interval_start
 
@@ -142,7 +142,7 @@ class DAGRun:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -150,7 +150,7 @@ class DAGRun:
         if isinstance(self.execution_date, Unset):
             execution_date = UNSET
         elif isinstance(self.execution_date, datetime.datetime):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
         else:
             execution_date = self.execution_date
 
@@ -160,7 +160,7 @@ class DAGRun:
         if isinstance(self.last_scheduling_decision, Unset):
             last_scheduling_decision = UNSET
         elif isinstance(self.last_scheduling_decision, datetime.datetime):
-            last_scheduling_decision = self.last_scheduling_decision.isoformat()
+            last_scheduling_decision = format_datetime(self.last_scheduling_decision)
         else:
             last_scheduling_decision = self.last_scheduling_decision
 
@@ -168,7 +168,7 @@ class DAGRun:
         if isinstance(self.logical_date, Unset):
             logical_date = UNSET
         elif isinstance(self.logical_date, datetime.datetime):
-            logical_date = self.logical_date.isoformat()
+            logical_date = format_datetime(self.logical_date)
         else:
             logical_date = self.logical_date
 
@@ -186,7 +186,7 @@ class DAGRun:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

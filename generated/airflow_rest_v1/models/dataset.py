@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference
@@ -80,7 +80,7 @@ class Dataset:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = format_datetime(self.created_at)
 
         extra: dict[str, Any] | None | Unset
         if isinstance(self.extra, Unset):
@@ -101,7 +101,7 @@ class Dataset:
 
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
+            updated_at = format_datetime(self.updated_at)
 
         uri = self.uri
 

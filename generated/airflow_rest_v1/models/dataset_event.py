@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.basic_dag_run import BasicDAGRun
@@ -115,7 +115,7 @@ class DatasetEvent:
 
         timestamp: str | Unset = UNSET
         if not isinstance(self.timestamp, Unset):
-            timestamp = self.timestamp.isoformat()
+            timestamp = format_datetime(self.timestamp)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

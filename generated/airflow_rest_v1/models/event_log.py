@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="EventLog")
 
@@ -78,7 +78,7 @@ class EventLog:
         if isinstance(self.execution_date, Unset):
             execution_date = UNSET
         elif isinstance(self.execution_date, datetime.datetime):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
         else:
             execution_date = self.execution_date
 
@@ -120,7 +120,7 @@ class EventLog:
 
         when: str | Unset = UNSET
         if not isinstance(self.when, Unset):
-            when = self.when.isoformat()
+            when = format_datetime(self.when)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="ImportError_")
 
@@ -48,7 +48,7 @@ class ImportError_:
 
         timestamp: str | Unset = UNSET
         if not isinstance(self.timestamp, Unset):
-            timestamp = self.timestamp.isoformat()
+            timestamp = format_datetime(self.timestamp)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="Job")
 
@@ -68,7 +68,7 @@ class Job:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -96,7 +96,7 @@ class Job:
         if isinstance(self.latest_heartbeat, Unset):
             latest_heartbeat = UNSET
         elif isinstance(self.latest_heartbeat, datetime.datetime):
-            latest_heartbeat = self.latest_heartbeat.isoformat()
+            latest_heartbeat = format_datetime(self.latest_heartbeat)
         else:
             latest_heartbeat = self.latest_heartbeat
 
@@ -104,7 +104,7 @@ class Job:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

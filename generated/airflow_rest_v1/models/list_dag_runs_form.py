@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="ListDagRunsForm")
 
@@ -84,19 +84,19 @@ class ListDagRunsForm:
 
         end_date_gte: str | Unset = UNSET
         if not isinstance(self.end_date_gte, Unset):
-            end_date_gte = self.end_date_gte.isoformat()
+            end_date_gte = format_datetime(self.end_date_gte)
 
         end_date_lte: str | Unset = UNSET
         if not isinstance(self.end_date_lte, Unset):
-            end_date_lte = self.end_date_lte.isoformat()
+            end_date_lte = format_datetime(self.end_date_lte)
 
         execution_date_gte: str | Unset = UNSET
         if not isinstance(self.execution_date_gte, Unset):
-            execution_date_gte = self.execution_date_gte.isoformat()
+            execution_date_gte = format_datetime(self.execution_date_gte)
 
         execution_date_lte: str | Unset = UNSET
         if not isinstance(self.execution_date_lte, Unset):
-            execution_date_lte = self.execution_date_lte.isoformat()
+            execution_date_lte = format_datetime(self.execution_date_lte)
 
         order_by = self.order_by
 
@@ -106,11 +106,11 @@ class ListDagRunsForm:
 
         start_date_gte: str | Unset = UNSET
         if not isinstance(self.start_date_gte, Unset):
-            start_date_gte = self.start_date_gte.isoformat()
+            start_date_gte = format_datetime(self.start_date_gte)
 
         start_date_lte: str | Unset = UNSET
         if not isinstance(self.start_date_lte, Unset):
-            start_date_lte = self.start_date_lte.isoformat()
+            start_date_lte = format_datetime(self.start_date_lte)
 
         states: list[str] | Unset = UNSET
         if not isinstance(self.states, Unset):

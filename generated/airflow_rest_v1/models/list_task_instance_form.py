@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.task_state import TaskState
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="ListTaskInstanceForm")
 
@@ -116,19 +116,19 @@ class ListTaskInstanceForm:
 
         end_date_gte: str | Unset = UNSET
         if not isinstance(self.end_date_gte, Unset):
-            end_date_gte = self.end_date_gte.isoformat()
+            end_date_gte = format_datetime(self.end_date_gte)
 
         end_date_lte: str | Unset = UNSET
         if not isinstance(self.end_date_lte, Unset):
-            end_date_lte = self.end_date_lte.isoformat()
+            end_date_lte = format_datetime(self.end_date_lte)
 
         execution_date_gte: str | Unset = UNSET
         if not isinstance(self.execution_date_gte, Unset):
-            execution_date_gte = self.execution_date_gte.isoformat()
+            execution_date_gte = format_datetime(self.execution_date_gte)
 
         execution_date_lte: str | Unset = UNSET
         if not isinstance(self.execution_date_lte, Unset):
-            execution_date_lte = self.execution_date_lte.isoformat()
+            execution_date_lte = format_datetime(self.execution_date_lte)
 
         executor: list[str] | Unset = UNSET
         if not isinstance(self.executor, Unset):
@@ -148,11 +148,11 @@ class ListTaskInstanceForm:
 
         start_date_gte: str | Unset = UNSET
         if not isinstance(self.start_date_gte, Unset):
-            start_date_gte = self.start_date_gte.isoformat()
+            start_date_gte = format_datetime(self.start_date_gte)
 
         start_date_lte: str | Unset = UNSET
         if not isinstance(self.start_date_lte, Unset):
-            start_date_lte = self.start_date_lte.isoformat()
+            start_date_lte = format_datetime(self.start_date_lte)
 
         state: list[None | str] | Unset = UNSET
         if not isinstance(self.state, Unset):

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="QueuedEvent")
 
@@ -39,7 +39,7 @@ class QueuedEvent:
     def to_dict(self) -> dict[str, Any]:
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = format_datetime(self.created_at)
 
         dag_id = self.dag_id
 

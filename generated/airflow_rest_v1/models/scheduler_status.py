@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="SchedulerStatus")
 
@@ -40,7 +40,7 @@ class SchedulerStatus:
         if isinstance(self.latest_scheduler_heartbeat, Unset):
             latest_scheduler_heartbeat = UNSET
         elif isinstance(self.latest_scheduler_heartbeat, datetime.datetime):
-            latest_scheduler_heartbeat = self.latest_scheduler_heartbeat.isoformat()
+            latest_scheduler_heartbeat = format_datetime(self.latest_scheduler_heartbeat)
         else:
             latest_scheduler_heartbeat = self.latest_scheduler_heartbeat
 

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.trigger_rule import TriggerRule
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.class_reference import ClassReference
@@ -160,7 +160,7 @@ class Task:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -223,7 +223,7 @@ class Task:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.task_state import TaskState
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="TaskInstanceHistory")
 
@@ -127,7 +127,7 @@ class TaskInstanceHistory:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = format_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -177,7 +177,7 @@ class TaskInstanceHistory:
         if isinstance(self.queued_when, Unset):
             queued_when = UNSET
         elif isinstance(self.queued_when, datetime.datetime):
-            queued_when = self.queued_when.isoformat()
+            queued_when = format_datetime(self.queued_when)
         else:
             queued_when = self.queued_when
 
@@ -185,7 +185,7 @@ class TaskInstanceHistory:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = format_datetime(self.start_date)
         else:
             start_date = self.start_date
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="TaskInstanceReference")
 
@@ -46,7 +46,7 @@ class TaskInstanceReference:
 
         execution_date: str | Unset = UNSET
         if not isinstance(self.execution_date, Unset):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
 
         task_id = self.task_id
 

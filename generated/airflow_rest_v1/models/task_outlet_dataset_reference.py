@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="TaskOutletDatasetReference")
 
@@ -45,7 +45,7 @@ class TaskOutletDatasetReference:
     def to_dict(self) -> dict[str, Any]:
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = format_datetime(self.created_at)
 
         dag_id: None | str | Unset
         if isinstance(self.dag_id, Unset):
@@ -61,7 +61,7 @@ class TaskOutletDatasetReference:
 
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
+            updated_at = format_datetime(self.updated_at)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

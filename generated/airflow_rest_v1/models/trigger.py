@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="Trigger")
 
@@ -47,7 +47,7 @@ class Trigger:
 
         created_date: str | Unset = UNSET
         if not isinstance(self.created_date, Unset):
-            created_date = self.created_date.isoformat()
+            created_date = format_datetime(self.created_date)
 
         id = self.id
 

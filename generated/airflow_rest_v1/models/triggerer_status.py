@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="TriggererStatus")
 
@@ -42,7 +42,7 @@ class TriggererStatus:
         if isinstance(self.latest_triggerer_heartbeat, Unset):
             latest_triggerer_heartbeat = UNSET
         elif isinstance(self.latest_triggerer_heartbeat, datetime.datetime):
-            latest_triggerer_heartbeat = self.latest_triggerer_heartbeat.isoformat()
+            latest_triggerer_heartbeat = format_datetime(self.latest_triggerer_heartbeat)
         else:
             latest_triggerer_heartbeat = self.latest_triggerer_heartbeat
 

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.update_task_state import UpdateTaskState
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="UpdateTaskInstancesState")
 
@@ -82,7 +82,7 @@ class UpdateTaskInstancesState:
 
         execution_date: str | Unset = UNSET
         if not isinstance(self.execution_date, Unset):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

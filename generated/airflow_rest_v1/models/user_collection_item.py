@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
@@ -93,7 +93,7 @@ class UserCollectionItem:
         if isinstance(self.changed_on, Unset):
             changed_on = UNSET
         elif isinstance(self.changed_on, datetime.datetime):
-            changed_on = self.changed_on.isoformat()
+            changed_on = format_datetime(self.changed_on)
         else:
             changed_on = self.changed_on
 
@@ -101,7 +101,7 @@ class UserCollectionItem:
         if isinstance(self.created_on, Unset):
             created_on = UNSET
         elif isinstance(self.created_on, datetime.datetime):
-            created_on = self.created_on.isoformat()
+            created_on = format_datetime(self.created_on)
         else:
             created_on = self.created_on
 
@@ -125,7 +125,7 @@ class UserCollectionItem:
         if isinstance(self.last_login, Unset):
             last_login = UNSET
         elif isinstance(self.last_login, datetime.datetime):
-            last_login = self.last_login.isoformat()
+            last_login = format_datetime(self.last_login)
         else:
             last_login = self.last_login
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.x_com_value_type_5_type_0 import XComValueType5Type0
@@ -60,7 +60,7 @@ class XCom:
 
         execution_date: str | Unset = UNSET
         if not isinstance(self.execution_date, Unset):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
 
         key = self.key
 
@@ -70,7 +70,7 @@ class XCom:
 
         timestamp: str | Unset = UNSET
         if not isinstance(self.timestamp, Unset):
-            timestamp = self.timestamp.isoformat()
+            timestamp = format_datetime(self.timestamp)
 
         value: bool | dict[str, Any] | float | int | list[Any] | None | str | Unset
         if isinstance(self.value, Unset):

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, parse_datetime
+from ..types import UNSET, Unset, format_datetime, parse_datetime
 
 T = TypeVar("T", bound="XComCollectionItem")
 
@@ -53,7 +53,7 @@ class XComCollectionItem:
 
         execution_date: str | Unset = UNSET
         if not isinstance(self.execution_date, Unset):
-            execution_date = self.execution_date.isoformat()
+            execution_date = format_datetime(self.execution_date)
 
         key = self.key
 
@@ -63,7 +63,7 @@ class XComCollectionItem:
 
         timestamp: str | Unset = UNSET
         if not isinstance(self.timestamp, Unset):
-            timestamp = self.timestamp.isoformat()
+            timestamp = format_datetime(self.timestamp)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
