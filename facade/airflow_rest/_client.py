@@ -7,15 +7,16 @@ import logging
 import ssl
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 import httpx
 
 from airflow_rest_v1.api import AsyncOperations, Operations
 
 from . import _pagination as pg
+from . import _updates as up
 from . import errors
 from ._core import (
     DEFAULT_HEADERS,
@@ -34,11 +35,29 @@ from ._core import (
 from ._retry import RetryPolicy, retry_delay, should_retry
 from .auth import BasicAuth
 
+if TYPE_CHECKING:
+    from airflow_rest_v1 import models
+
 T = TypeVar("T")
 C = TypeVar("C")
 log = logging.getLogger("airflow_rest")
 AuthTypes = httpx.Auth | tuple[str, str] | None
 MAX_CONCURRENCY = 64
+
+
+TERMINAL_RUN_STATES = frozenset({"success", "failed"})
+
+
+def _check_wait(timeout: float, poll_interval: float) -> None:
+    if not timeout > 0 or not poll_interval > 0:
+        raise ValueError(f"timeout and poll_interval must be > 0, got {timeout!r} and {poll_interval!r}")
+
+
+def _wait_expired(dag_id: str, dag_run_id: str, timeout: float, state: object) -> errors.WaitTimeoutError:
+    last = None if state is None else str(state)
+    return errors.WaitTimeoutError(
+        f"DAG run {dag_id}/{dag_run_id} still {last} after {timeout:g} s", last_state=last
+    )
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -55,6 +74,22 @@ def _auth(auth: AuthTypes) -> httpx.Auth | None:
     raise TypeError(
         "auth must be an httpx.Auth (e.g. airflow_rest.BasicAuth) or a (username, password) tuple"
     )
+
+
+class _LazyHTTP:
+    """The httpx client, made on first use (making one builds an SSL context) and shared by the
+    clients that ``with_options`` derives."""
+
+    __slots__ = ("client", "factory")
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.client: Any = None
+
+    def get(self) -> Any:
+        if self.client is None:
+            self.client = self.factory()
+        return self.client
 
 
 class _Base:
@@ -83,6 +118,7 @@ class _Base:
         )
         self._owns_http = True
         self._clock: Callable[[], float] = time.time
+        self._monotonic: Callable[[], float] = time.monotonic
         return _auth(auth)
 
     @property
@@ -133,14 +169,17 @@ class AirflowClient(_Base, Operations):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
-        self._http = httpx.Client(
-            base_url=self._api,
-            auth=http_auth,
-            headers={**DEFAULT_HEADERS, **(headers or {})},
-            timeout=self._options.timeout,
-            verify=verify,
-            transport=transport,
-            follow_redirects=False,
+        api, timeout_ = self._api, self._options.timeout
+        self._lazy_http = _LazyHTTP(
+            lambda: httpx.Client(
+                base_url=api,
+                auth=http_auth,
+                headers={**DEFAULT_HEADERS, **(headers or {})},
+                timeout=timeout_,
+                verify=verify,
+                transport=transport,
+                follow_redirects=False,
+            )
         )
         self._sleep: Callable[[float], None] = time.sleep
         self._bind_operations(self._send)
@@ -259,9 +298,74 @@ class AirflowClient(_Base, Operations):
             if not items or offset >= total:
                 return
 
+    @overload
+    def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
+    @overload
+    def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> models.Pool: ...
+    @overload
+    def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> models.Variable: ...
+    @overload
+    def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> models.Connection: ...
+    @overload
+    def update(self, kind: Literal["user"], key: str, /, **changes: Any) -> models.UserCollectionItem: ...
+    @overload
+    def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> models.Role: ...
+    @overload
+    def update(self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any) -> models.DAGRun: ...
+    @overload
+    def update(
+        self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+    ) -> models.TaskInstance: ...
+
+    def update(self, kind: up.Kind, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+        """Change the named fields of a resource: only those are sent, with Airflow's update_mask.
+
+        ``kind`` is one of dag, pool, variable, connection, user, role, dag_run (key
+        ``(dag_id, dag_run_id)``) or task_instance (key ``(dag_id, dag_run_id, task_id)``). A field
+        Airflow will not update there is refused before any request. Returns the updated resource.
+        """
+        spec = up.resource(kind)
+        keys = up.key_args(spec, key)
+        up.check_changes(spec, changes)
+        return self._run_flow(up.update_flow(spec, keys, changes))
+
+    def edit(self, kind: up.Kind, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
+        """Read a resource, let ``change`` modify the model in place, send only what changed."""
+        spec = up.resource(kind)
+        return self._run_flow(up.edit_flow(spec, up.key_args(spec, key), change))
+
+    def _run_flow(self, flow: Generator[up.Call, Any, Any]) -> Any:
+        try:
+            group, operation, kwargs = next(flow)
+            while True:
+                result = getattr(getattr(self, group), operation)(**kwargs)
+                group, operation, kwargs = flow.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    def wait_for_dag_run(
+        self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+    ) -> models.DAGRun:
+        """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+        _check_wait(timeout, poll_interval)
+        deadline = self._monotonic() + timeout
+        while True:
+            run = self.dag_run.get_dag_run(dag_id, dag_run_id)
+            if run.state in TERMINAL_RUN_STATES:
+                return run
+            left = deadline - self._monotonic()
+            if left <= 0:
+                raise _wait_expired(dag_id, dag_run_id, timeout, run.state)
+            self._sleep(min(poll_interval, left))
+
+    @property
+    def _http(self) -> httpx.Client:
+        client: httpx.Client = self._lazy_http.get()
+        return client
+
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._lazy_http.client is not None:
+            self._lazy_http.client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -292,14 +396,17 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
-        self._http = httpx.AsyncClient(
-            base_url=self._api,
-            auth=http_auth,
-            headers={**DEFAULT_HEADERS, **(headers or {})},
-            timeout=self._options.timeout,
-            verify=verify,
-            transport=transport,
-            follow_redirects=False,
+        api, timeout_ = self._api, self._options.timeout
+        self._lazy_http = _LazyHTTP(
+            lambda: httpx.AsyncClient(
+                base_url=api,
+                auth=http_auth,
+                headers={**DEFAULT_HEADERS, **(headers or {})},
+                timeout=timeout_,
+                verify=verify,
+                transport=transport,
+                follow_redirects=False,
+            )
         )
         self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._bind_operations(self._send)
@@ -428,37 +535,26 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         if req.max_items == 0:
             return
         first_limit = req.page_size if req.max_items is None else min(req.page_size, req.max_items)
+        if concurrency == 1:
+            async for pair in self._walk_sequential(req, first_limit):
+                yield pair
+            return
+        import asyncio
+
         page = await req.operation(**req.params, limit=first_limit, offset=0)
         items, total = pg.items_of(req, page)
         yield page, items
         if not items or len(items) >= total:
             return
-        if concurrency == 1:
-            offset, fetched, first_total = len(items), len(items), total
-            while req.max_items is None or fetched < req.max_items:
-                left = pg.remaining(req, fetched)
-                limit = req.page_size if left is None else min(req.page_size, left)
-                page = await req.operation(**req.params, limit=limit, offset=offset)
-                items, now = pg.items_of(req, page)
-                if now != first_total:
-                    pg.report_change(req, first=first_total, now=now, offset=offset)
-                    first_total = now
-                yield page, items
-                fetched += len(items)
-                offset += len(items)
-                if not items or offset >= now:
-                    return
-            return
-        import asyncio
-
-        plan = pg.page_offsets(len(items), total, req.page_size, req.max_items)
+        plan = iter(pg.page_offsets(len(items), total, req.page_size, req.max_items))
         pending: deque[tuple[int, int, asyncio.Future[Any]]] = deque()
-        queue = iter(plan)
 
         def launch() -> None:
-            for offset, limit in queue:
-                task = asyncio.ensure_future(req.operation(**req.params, limit=limit, offset=offset))
-                pending.append((offset, limit, task))
+            for offset, limit in plan:
+                future: asyncio.Future[Any] = asyncio.ensure_future(
+                    req.operation(**req.params, limit=limit, offset=offset)
+                )
+                pending.append((offset, limit, future))
                 if len(pending) >= concurrency:
                     return
 
@@ -474,14 +570,102 @@ class AsyncAirflowClient(_Base, AsyncOperations):
                     pg.report_change(req, first=total, now=now, offset=offset)
                 yield page, items
         finally:
-            for _offset, _limit, task in pending:
+            leftovers = [task for _o, _l, task in pending]
+            for task in leftovers:
                 task.cancel()
-            if pending:
-                await asyncio.gather(*(task for _o, _l, task in pending), return_exceptions=True)
+            if leftovers:
+                await asyncio.gather(*leftovers, return_exceptions=True)
+
+    async def _walk_sequential(
+        self, req: pg.PageRequest, first_limit: int
+    ) -> AsyncIterator[tuple[Any, list[Any]]]:
+        offset, fetched, first_total = 0, 0, None
+        limit = first_limit
+        while True:
+            page = await req.operation(**req.params, limit=limit, offset=offset)
+            items, total = pg.items_of(req, page)
+            if first_total is None:
+                first_total = total
+            elif total != first_total:
+                pg.report_change(req, first=first_total, now=total, offset=offset)
+                first_total = total
+            yield page, items
+            fetched += len(items)
+            offset += len(items)
+            if not items or offset >= total:
+                return
+            left = pg.remaining(req, fetched)
+            if left is not None and left <= 0:
+                return
+            limit = req.page_size if left is None else min(req.page_size, left)
+
+    @overload
+    async def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
+    @overload
+    async def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> models.Pool: ...
+    @overload
+    async def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> models.Variable: ...
+    @overload
+    async def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> models.Connection: ...
+    @overload
+    async def update(
+        self, kind: Literal["user"], key: str, /, **changes: Any
+    ) -> models.UserCollectionItem: ...
+    @overload
+    async def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> models.Role: ...
+    @overload
+    async def update(
+        self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any
+    ) -> models.DAGRun: ...
+    @overload
+    async def update(
+        self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+    ) -> models.TaskInstance: ...
+
+    async def update(self, kind: up.Kind, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+        """Change the named fields of a resource (see :meth:`AirflowClient.update`)."""
+        spec = up.resource(kind)
+        keys = up.key_args(spec, key)
+        up.check_changes(spec, changes)
+        return await self._run_flow(up.update_flow(spec, keys, changes))
+
+    async def edit(self, kind: up.Kind, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
+        """Read a resource, let ``change`` modify the model in place, send only what changed."""
+        spec = up.resource(kind)
+        return await self._run_flow(up.edit_flow(spec, up.key_args(spec, key), change))
+
+    async def _run_flow(self, flow: Generator[up.Call, Any, Any]) -> Any:
+        try:
+            group, operation, kwargs = next(flow)
+            while True:
+                result = await getattr(getattr(self, group), operation)(**kwargs)
+                group, operation, kwargs = flow.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    async def wait_for_dag_run(
+        self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+    ) -> models.DAGRun:
+        """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+        _check_wait(timeout, poll_interval)
+        deadline = self._monotonic() + timeout
+        while True:
+            run = await self.dag_run.get_dag_run(dag_id, dag_run_id)
+            if run.state in TERMINAL_RUN_STATES:
+                return run
+            left = deadline - self._monotonic()
+            if left <= 0:
+                raise _wait_expired(dag_id, dag_run_id, timeout, run.state)
+            await self._sleep(min(poll_interval, left))
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        client: httpx.AsyncClient = self._lazy_http.get()
+        return client
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._lazy_http.client is not None:
+            await self._lazy_http.client.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -8,6 +8,7 @@
   ``APIConnectionError`` (no answer) -> ``APITimeoutError``
   ``ResponseDecodeError`` (a 2xx body that is not what the spec says)
   ``PaginationError`` (a collection changed under a pager that was asked to be strict)
+  ``WaitTimeoutError`` (a DAG run still running when ``wait_for_dag_run`` gave up)
 
 Bad arguments are refused before any request with ``ValueError`` or ``TypeError``; a naive
 datetime with ``NaiveDatetimeError`` (a ``ValueError``).
@@ -42,6 +43,7 @@ __all__ = [
     "RateLimitError",
     "ResponseDecodeError",
     "ServerError",
+    "WaitTimeoutError",
     "safe_url",
 ]
 
@@ -113,6 +115,14 @@ class ResponseDecodeError(AirflowError):
 
 class PaginationError(AirflowError):
     """A paged collection changed while a strict pager walked it, so items may be missing or repeated."""
+
+
+class WaitTimeoutError(AirflowError):
+    """A DAG run did not finish within the time given to ``wait_for_dag_run``."""
+
+    def __init__(self, message: str, *, last_state: str | None) -> None:
+        super().__init__(message)
+        self.last_state = last_state
 
 
 class PaginationWarning(UserWarning):

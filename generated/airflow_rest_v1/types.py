@@ -54,6 +54,10 @@ class Response(Generic[T]):
     parsed: T | None
 
 
+UTC = _datetime.timezone.utc
+fromisoformat = _datetime.datetime.fromisoformat
+
+
 def parse_datetime(value: str) -> _datetime.datetime:
     """An RFC 3339 timestamp as an aware datetime.
 
@@ -88,7 +92,9 @@ def check_const(value: object, expected: object) -> Any:
 
 
 __all__ = [
+    "UTC",
     "NaiveDatetimeError",
+    "fromisoformat",
     "check_const",
     "format_datetime",
     "parse_datetime",

@@ -50,12 +50,13 @@ Call = Callable[..., Any]
 
 
 def test_dag_runs(call: Call, smoke_run: DAGRun) -> None:
-    runs = call(get_dag_runs, SMOKE_DAG, order_by="-start_date")
+    runs = call(get_dag_runs, SMOKE_DAG, start_date_gte=smoke_run.start_date, order_by="-start_date")
     assert smoke_run.dag_run_id in {r.dag_run_id for r in runs.dag_runs}
     run = call(get_dag_run, SMOKE_DAG, smoke_run.dag_run_id)
     assert run.state == "success" and run.start_date.tzinfo is not None
     assert run.conf.to_dict() == {"source": "tests"}
-    batch = call(get_dag_runs_batch, body=ListDagRunsForm(dag_ids=[SMOKE_DAG], page_limit=10))
+    form = ListDagRunsForm(dag_ids=[SMOKE_DAG], start_date_gte=smoke_run.start_date, order_by="-start_date")
+    batch = call(get_dag_runs_batch, body=form)
     assert smoke_run.dag_run_id in {r.dag_run_id for r in batch.dag_runs}
     events = call(get_upstream_dataset_events, SMOKE_DAG, smoke_run.dag_run_id)
     assert events.total_entries == len(events.dataset_events)

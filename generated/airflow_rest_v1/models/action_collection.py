@@ -63,8 +63,6 @@ class ActionCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.action import Action  # noqa: PLC0415
-
             actions = [Action.from_dict(_i0) for _i0 in src_dict["actions"]]
             action_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class ActionCollection:
         get = src_dict.get
         actions = get("actions", UNSET)
         if actions is not UNSET:
-            from ..models.action import Action  # noqa: PLC0415
-
             actions = [Action.from_dict(_i0) for _i0 in actions]
         action_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class ActionCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.action import Action  # noqa: E402

@@ -66,11 +66,7 @@ class ActionResource:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.action import Action  # noqa: PLC0415
-
             action = Action.from_dict(src_dict["action"])
-            from ..models.resource import Resource  # noqa: PLC0415
-
             resource = Resource.from_dict(src_dict["resource"])
             action_resource = cls(
                 action,
@@ -87,13 +83,9 @@ class ActionResource:
         get = src_dict.get
         action = get("action", UNSET)
         if action is not UNSET:
-            from ..models.action import Action  # noqa: PLC0415
-
             action = Action.from_dict(action)
         resource = get("resource", UNSET)
         if resource is not UNSET:
-            from ..models.resource import Resource  # noqa: PLC0415
-
             resource = Resource.from_dict(resource)
         action_resource = cls(
             action,
@@ -120,3 +112,8 @@ class ActionResource:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.action import Action  # noqa: E402
+from ..models.resource import Resource  # noqa: E402

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dag_state import DagState
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="BasicDAGRun")
 
@@ -137,19 +137,27 @@ class BasicDAGRun:
         try:  # the usual case: the server sent every declared field
             data_interval_end = src_dict["data_interval_end"]
             if data_interval_end is not None:
-                data_interval_end = parse_datetime(data_interval_end)
+                data_interval_end = fromisoformat(data_interval_end)
+                if data_interval_end.tzinfo is None:
+                    data_interval_end = data_interval_end.replace(tzinfo=UTC)
             data_interval_start = src_dict["data_interval_start"]
             if data_interval_start is not None:
-                data_interval_start = parse_datetime(data_interval_start)
+                data_interval_start = fromisoformat(data_interval_start)
+                if data_interval_start.tzinfo is None:
+                    data_interval_start = data_interval_start.replace(tzinfo=UTC)
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
-
-            logical_date = parse_datetime(src_dict["logical_date"])
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
+            logical_date = fromisoformat(src_dict["logical_date"])
+            if logical_date.tzinfo is None:
+                logical_date = logical_date.replace(tzinfo=UTC)
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
-
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
             basic_dag_run = cls(
                 src_dict["dag_id"],
@@ -172,19 +180,29 @@ class BasicDAGRun:
         get = src_dict.get
         data_interval_end = get("data_interval_end", UNSET)
         if data_interval_end is not None and data_interval_end is not UNSET:
-            data_interval_end = parse_datetime(data_interval_end)
+            data_interval_end = fromisoformat(data_interval_end)
+            if data_interval_end.tzinfo is None:
+                data_interval_end = data_interval_end.replace(tzinfo=UTC)
         data_interval_start = get("data_interval_start", UNSET)
         if data_interval_start is not None and data_interval_start is not UNSET:
-            data_interval_start = parse_datetime(data_interval_start)
+            data_interval_start = fromisoformat(data_interval_start)
+            if data_interval_start.tzinfo is None:
+                data_interval_start = data_interval_start.replace(tzinfo=UTC)
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         logical_date = get("logical_date", UNSET)
         if logical_date is not UNSET:
-            logical_date = parse_datetime(logical_date)
+            logical_date = fromisoformat(logical_date)
+            if logical_date.tzinfo is None:
+                logical_date = logical_date.replace(tzinfo=UTC)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         state = get("state", UNSET)
         if state is not UNSET:
             state = DagState._value2member_map_.get(state) or DagState(state)

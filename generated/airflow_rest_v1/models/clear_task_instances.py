@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="ClearTaskInstances")
 
@@ -150,9 +150,12 @@ class ClearTaskInstances:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            end_date = parse_datetime(src_dict["end_date"])
-
-            start_date = parse_datetime(src_dict["start_date"])
+            end_date = fromisoformat(src_dict["end_date"])
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
+            start_date = fromisoformat(src_dict["start_date"])
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
             clear_task_instances = cls(
                 src_dict["dag_run_id"],
                 src_dict["dry_run"],
@@ -180,10 +183,14 @@ class ClearTaskInstances:
         get = src_dict.get
         end_date = get("end_date", UNSET)
         if end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         start_date = get("start_date", UNSET)
         if start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         clear_task_instances = cls(
             get("dag_run_id", UNSET),
             get("dry_run", UNSET),

@@ -53,8 +53,6 @@ class Config:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.config_section import ConfigSection  # noqa: PLC0415
-
             sections = [ConfigSection.from_dict(_i0) for _i0 in src_dict["sections"]]
             config = cls(
                 sections,
@@ -68,8 +66,6 @@ class Config:
         get = src_dict.get
         sections = get("sections", UNSET)
         if sections is not UNSET:
-            from ..models.config_section import ConfigSection  # noqa: PLC0415
-
             sections = [ConfigSection.from_dict(_i0) for _i0 in sections]
         config = cls(
             sections,
@@ -93,3 +89,7 @@ class Config:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.config_section import ConfigSection  # noqa: E402

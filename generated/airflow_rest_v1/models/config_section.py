@@ -60,8 +60,6 @@ class ConfigSection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.config_option import ConfigOption  # noqa: PLC0415
-
             options = [ConfigOption.from_dict(_i0) for _i0 in src_dict["options"]]
             config_section = cls(
                 src_dict["name"],
@@ -78,8 +76,6 @@ class ConfigSection:
         get = src_dict.get
         options = get("options", UNSET)
         if options is not UNSET:
-            from ..models.config_option import ConfigOption  # noqa: PLC0415
-
             options = [ConfigOption.from_dict(_i0) for _i0 in options]
         config_section = cls(
             get("name", UNSET),
@@ -104,3 +100,7 @@ class ConfigSection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.config_option import ConfigOption  # noqa: E402

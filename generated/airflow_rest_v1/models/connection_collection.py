@@ -63,8 +63,6 @@ class ConnectionCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: PLC0415
-
             connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in src_dict["connections"]]
             connection_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class ConnectionCollection:
         get = src_dict.get
         connections = get("connections", UNSET)
         if connections is not UNSET:
-            from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: PLC0415
-
             connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in connections]
         connection_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class ConnectionCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.connection_collection_item import ConnectionCollectionItem  # noqa: E402

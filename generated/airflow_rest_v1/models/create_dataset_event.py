@@ -37,8 +37,6 @@ class CreateDatasetEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
-
         dataset_uri = self.dataset_uri
 
         extra: dict[str, Any] | None | Unset
@@ -66,8 +64,6 @@ class CreateDatasetEvent:
         try:  # the usual case: the server sent every declared field
             extra = src_dict["extra"]
             if extra is not None:
-                from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
-
                 extra = CreateDatasetEventExtraType0.from_dict(extra)
             create_dataset_event = cls(
                 src_dict["dataset_uri"],
@@ -84,8 +80,6 @@ class CreateDatasetEvent:
         get = src_dict.get
         extra = get("extra", UNSET)
         if extra is not None and extra is not UNSET:
-            from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: PLC0415
-
             extra = CreateDatasetEventExtraType0.from_dict(extra)
         create_dataset_event = cls(
             src_dict["dataset_uri"],
@@ -112,3 +106,7 @@ class CreateDatasetEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: E402

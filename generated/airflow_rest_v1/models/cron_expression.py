@@ -51,7 +51,6 @@ class CronExpression:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-
         field_type_ = check_const(src_dict["__type"], "CronExpression")
         cron_expression = cls(
             field_type_,

@@ -63,8 +63,6 @@ class DAGCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag import DAG  # noqa: PLC0415
-
             dags = [DAG.from_dict(_i0) for _i0 in src_dict["dags"]]
             dag_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class DAGCollection:
         get = src_dict.get
         dags = get("dags", UNSET)
         if dags is not UNSET:
-            from ..models.dag import DAG  # noqa: PLC0415
-
             dags = [DAG.from_dict(_i0) for _i0 in dags]
         dag_collection = cls(
             get("total_entries", UNSET),
@@ -107,3 +103,7 @@ class DAGCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag import DAG  # noqa: E402

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.cron_expression import CronExpression
@@ -232,11 +232,6 @@ class DAGDetail:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.cron_expression import CronExpression  # noqa: PLC0415
-        from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
-        from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
-        from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
         dag_display_name = self.dag_display_name
 
         dag_id = self.dag_id
@@ -606,31 +601,39 @@ class DAGDetail:
         try:  # the usual case: the server sent every declared field
             last_expired = src_dict["last_expired"]
             if last_expired is not None:
-                last_expired = parse_datetime(last_expired)
+                last_expired = fromisoformat(last_expired)
+                if last_expired.tzinfo is None:
+                    last_expired = last_expired.replace(tzinfo=UTC)
             last_parsed_time = src_dict["last_parsed_time"]
             if last_parsed_time is not None:
-                last_parsed_time = parse_datetime(last_parsed_time)
+                last_parsed_time = fromisoformat(last_parsed_time)
+                if last_parsed_time.tzinfo is None:
+                    last_parsed_time = last_parsed_time.replace(tzinfo=UTC)
             last_pickled = src_dict["last_pickled"]
             if last_pickled is not None:
-                last_pickled = parse_datetime(last_pickled)
+                last_pickled = fromisoformat(last_pickled)
+                if last_pickled.tzinfo is None:
+                    last_pickled = last_pickled.replace(tzinfo=UTC)
             next_dagrun = src_dict["next_dagrun"]
             if next_dagrun is not None:
-                next_dagrun = parse_datetime(next_dagrun)
+                next_dagrun = fromisoformat(next_dagrun)
+                if next_dagrun.tzinfo is None:
+                    next_dagrun = next_dagrun.replace(tzinfo=UTC)
             next_dagrun_create_after = src_dict["next_dagrun_create_after"]
             if next_dagrun_create_after is not None:
-                next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+                next_dagrun_create_after = fromisoformat(next_dagrun_create_after)
+                if next_dagrun_create_after.tzinfo is None:
+                    next_dagrun_create_after = next_dagrun_create_after.replace(tzinfo=UTC)
             next_dagrun_data_interval_end = src_dict["next_dagrun_data_interval_end"]
             if next_dagrun_data_interval_end is not None:
-                next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+                next_dagrun_data_interval_end = fromisoformat(next_dagrun_data_interval_end)
+                if next_dagrun_data_interval_end.tzinfo is None:
+                    next_dagrun_data_interval_end = next_dagrun_data_interval_end.replace(tzinfo=UTC)
             next_dagrun_data_interval_start = src_dict["next_dagrun_data_interval_start"]
             if next_dagrun_data_interval_start is not None:
-                next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
-            from ..models.cron_expression import CronExpression  # noqa: PLC0415
-            from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
-            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
-            from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
-            from ..models.tag import Tag  # noqa: PLC0415
-            from ..models.time_delta import TimeDelta  # noqa: PLC0415
+                next_dagrun_data_interval_start = fromisoformat(next_dagrun_data_interval_start)
+                if next_dagrun_data_interval_start.tzinfo is None:
+                    next_dagrun_data_interval_start = next_dagrun_data_interval_start.replace(tzinfo=UTC)
 
             def _parse_schedule_interval(
                 data: object,
@@ -669,31 +672,29 @@ class DAGDetail:
 
             tags = src_dict["tags"]
             if tags is not None:
-                from ..models.tag import Tag  # noqa: PLC0415
-
                 tags = [Tag.from_dict(_i0) for _i0 in tags]
             dag_run_timeout = src_dict["dag_run_timeout"]
             if dag_run_timeout is not None:
-                from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
                 dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
             dataset_expression = src_dict["dataset_expression"]
             if dataset_expression is not None:
-                from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
-
                 dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
             last_parsed = src_dict["last_parsed"]
             if last_parsed is not None:
-                last_parsed = parse_datetime(last_parsed)
-            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
-
+                last_parsed = fromisoformat(last_parsed)
+                if last_parsed.tzinfo is None:
+                    last_parsed = last_parsed.replace(tzinfo=UTC)
             params = DAGDetailParams.from_dict(src_dict["params"])
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             dag_detail = cls(
                 src_dict["dag_display_name"],
                 src_dict["dag_id"],
@@ -748,31 +749,39 @@ class DAGDetail:
         get = src_dict.get
         last_expired = get("last_expired", UNSET)
         if last_expired is not None and last_expired is not UNSET:
-            last_expired = parse_datetime(last_expired)
+            last_expired = fromisoformat(last_expired)
+            if last_expired.tzinfo is None:
+                last_expired = last_expired.replace(tzinfo=UTC)
         last_parsed_time = get("last_parsed_time", UNSET)
         if last_parsed_time is not None and last_parsed_time is not UNSET:
-            last_parsed_time = parse_datetime(last_parsed_time)
+            last_parsed_time = fromisoformat(last_parsed_time)
+            if last_parsed_time.tzinfo is None:
+                last_parsed_time = last_parsed_time.replace(tzinfo=UTC)
         last_pickled = get("last_pickled", UNSET)
         if last_pickled is not None and last_pickled is not UNSET:
-            last_pickled = parse_datetime(last_pickled)
+            last_pickled = fromisoformat(last_pickled)
+            if last_pickled.tzinfo is None:
+                last_pickled = last_pickled.replace(tzinfo=UTC)
         next_dagrun = get("next_dagrun", UNSET)
         if next_dagrun is not None and next_dagrun is not UNSET:
-            next_dagrun = parse_datetime(next_dagrun)
+            next_dagrun = fromisoformat(next_dagrun)
+            if next_dagrun.tzinfo is None:
+                next_dagrun = next_dagrun.replace(tzinfo=UTC)
         next_dagrun_create_after = get("next_dagrun_create_after", UNSET)
         if next_dagrun_create_after is not None and next_dagrun_create_after is not UNSET:
-            next_dagrun_create_after = parse_datetime(next_dagrun_create_after)
+            next_dagrun_create_after = fromisoformat(next_dagrun_create_after)
+            if next_dagrun_create_after.tzinfo is None:
+                next_dagrun_create_after = next_dagrun_create_after.replace(tzinfo=UTC)
         next_dagrun_data_interval_end = get("next_dagrun_data_interval_end", UNSET)
         if next_dagrun_data_interval_end is not None and next_dagrun_data_interval_end is not UNSET:
-            next_dagrun_data_interval_end = parse_datetime(next_dagrun_data_interval_end)
+            next_dagrun_data_interval_end = fromisoformat(next_dagrun_data_interval_end)
+            if next_dagrun_data_interval_end.tzinfo is None:
+                next_dagrun_data_interval_end = next_dagrun_data_interval_end.replace(tzinfo=UTC)
         next_dagrun_data_interval_start = get("next_dagrun_data_interval_start", UNSET)
         if next_dagrun_data_interval_start is not None and next_dagrun_data_interval_start is not UNSET:
-            next_dagrun_data_interval_start = parse_datetime(next_dagrun_data_interval_start)
-        from ..models.cron_expression import CronExpression  # noqa: PLC0415
-        from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
-        from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
-        from ..models.relative_delta import RelativeDelta  # noqa: PLC0415
-        from ..models.tag import Tag  # noqa: PLC0415
-        from ..models.time_delta import TimeDelta  # noqa: PLC0415
+            next_dagrun_data_interval_start = fromisoformat(next_dagrun_data_interval_start)
+            if next_dagrun_data_interval_start.tzinfo is None:
+                next_dagrun_data_interval_start = next_dagrun_data_interval_start.replace(tzinfo=UTC)
 
         def _parse_schedule_interval(
             data: object,
@@ -811,33 +820,31 @@ class DAGDetail:
 
         tags = get("tags", UNSET)
         if tags is not None and tags is not UNSET:
-            from ..models.tag import Tag  # noqa: PLC0415
-
             tags = [Tag.from_dict(_i0) for _i0 in tags]
         dag_run_timeout = get("dag_run_timeout", UNSET)
         if dag_run_timeout is not None and dag_run_timeout is not UNSET:
-            from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
             dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
         dataset_expression = get("dataset_expression", UNSET)
         if dataset_expression is not None and dataset_expression is not UNSET:
-            from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: PLC0415
-
             dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         last_parsed = get("last_parsed", UNSET)
         if last_parsed is not None and last_parsed is not UNSET:
-            last_parsed = parse_datetime(last_parsed)
+            last_parsed = fromisoformat(last_parsed)
+            if last_parsed.tzinfo is None:
+                last_parsed = last_parsed.replace(tzinfo=UTC)
         params = get("params", UNSET)
         if params is not UNSET:
-            from ..models.dag_detail_params import DAGDetailParams  # noqa: PLC0415
-
             params = DAGDetailParams.from_dict(params)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         dag_detail = cls(
             get("dag_display_name", UNSET),
             get("dag_id", UNSET),
@@ -902,3 +909,12 @@ class DAGDetail:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.cron_expression import CronExpression  # noqa: E402
+from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: E402
+from ..models.dag_detail_params import DAGDetailParams  # noqa: E402
+from ..models.relative_delta import RelativeDelta  # noqa: E402
+from ..models.tag import Tag  # noqa: E402
+from ..models.time_delta import TimeDelta  # noqa: E402

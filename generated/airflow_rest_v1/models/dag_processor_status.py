@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="DagProcessorStatus")
 
@@ -70,7 +70,9 @@ class DagProcessorStatus:
         try:  # the usual case: the server sent every declared field
             latest_dag_processor_heartbeat = src_dict["latest_dag_processor_heartbeat"]
             if latest_dag_processor_heartbeat is not None:
-                latest_dag_processor_heartbeat = parse_datetime(latest_dag_processor_heartbeat)
+                latest_dag_processor_heartbeat = fromisoformat(latest_dag_processor_heartbeat)
+                if latest_dag_processor_heartbeat.tzinfo is None:
+                    latest_dag_processor_heartbeat = latest_dag_processor_heartbeat.replace(tzinfo=UTC)
             status = src_dict["status"]
             if status is not None:
                 status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
@@ -89,7 +91,9 @@ class DagProcessorStatus:
         get = src_dict.get
         latest_dag_processor_heartbeat = get("latest_dag_processor_heartbeat", UNSET)
         if latest_dag_processor_heartbeat is not None and latest_dag_processor_heartbeat is not UNSET:
-            latest_dag_processor_heartbeat = parse_datetime(latest_dag_processor_heartbeat)
+            latest_dag_processor_heartbeat = fromisoformat(latest_dag_processor_heartbeat)
+            if latest_dag_processor_heartbeat.tzinfo is None:
+                latest_dag_processor_heartbeat = latest_dag_processor_heartbeat.replace(tzinfo=UTC)
         status = get("status", UNSET)
         if status is not None and status is not UNSET:
             status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.dag_run_run_type import DAGRunRunType
 from ..models.dag_state import DagState
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.dag_run_conf import DAGRunConf
@@ -231,35 +231,45 @@ class DAGRun:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag_run_conf import DAGRunConf  # noqa: PLC0415
-
             conf = DAGRunConf.from_dict(src_dict["conf"])
             data_interval_end = src_dict["data_interval_end"]
             if data_interval_end is not None:
-                data_interval_end = parse_datetime(data_interval_end)
+                data_interval_end = fromisoformat(data_interval_end)
+                if data_interval_end.tzinfo is None:
+                    data_interval_end = data_interval_end.replace(tzinfo=UTC)
             data_interval_start = src_dict["data_interval_start"]
             if data_interval_start is not None:
-                data_interval_start = parse_datetime(data_interval_start)
+                data_interval_start = fromisoformat(data_interval_start)
+                if data_interval_start.tzinfo is None:
+                    data_interval_start = data_interval_start.replace(tzinfo=UTC)
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
             execution_date = src_dict["execution_date"]
             if execution_date is not None:
-                execution_date = parse_datetime(execution_date)
+                execution_date = fromisoformat(execution_date)
+                if execution_date.tzinfo is None:
+                    execution_date = execution_date.replace(tzinfo=UTC)
             last_scheduling_decision = src_dict["last_scheduling_decision"]
             if last_scheduling_decision is not None:
-                last_scheduling_decision = parse_datetime(last_scheduling_decision)
+                last_scheduling_decision = fromisoformat(last_scheduling_decision)
+                if last_scheduling_decision.tzinfo is None:
+                    last_scheduling_decision = last_scheduling_decision.replace(tzinfo=UTC)
             logical_date = src_dict["logical_date"]
             if logical_date is not None:
-                logical_date = parse_datetime(logical_date)
-
+                logical_date = fromisoformat(logical_date)
+                if logical_date.tzinfo is None:
+                    logical_date = logical_date.replace(tzinfo=UTC)
             run_type = DAGRunRunType._value2member_map_.get(src_dict["run_type"]) or DAGRunRunType(
                 src_dict["run_type"]
             )
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
-
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
             dag_run = cls(
                 conf,
@@ -286,33 +296,45 @@ class DAGRun:
         get = src_dict.get
         conf = get("conf", UNSET)
         if conf is not UNSET:
-            from ..models.dag_run_conf import DAGRunConf  # noqa: PLC0415
-
             conf = DAGRunConf.from_dict(conf)
         data_interval_end = get("data_interval_end", UNSET)
         if data_interval_end is not None and data_interval_end is not UNSET:
-            data_interval_end = parse_datetime(data_interval_end)
+            data_interval_end = fromisoformat(data_interval_end)
+            if data_interval_end.tzinfo is None:
+                data_interval_end = data_interval_end.replace(tzinfo=UTC)
         data_interval_start = get("data_interval_start", UNSET)
         if data_interval_start is not None and data_interval_start is not UNSET:
-            data_interval_start = parse_datetime(data_interval_start)
+            data_interval_start = fromisoformat(data_interval_start)
+            if data_interval_start.tzinfo is None:
+                data_interval_start = data_interval_start.replace(tzinfo=UTC)
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         execution_date = get("execution_date", UNSET)
         if execution_date is not None and execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         last_scheduling_decision = get("last_scheduling_decision", UNSET)
         if last_scheduling_decision is not None and last_scheduling_decision is not UNSET:
-            last_scheduling_decision = parse_datetime(last_scheduling_decision)
+            last_scheduling_decision = fromisoformat(last_scheduling_decision)
+            if last_scheduling_decision.tzinfo is None:
+                last_scheduling_decision = last_scheduling_decision.replace(tzinfo=UTC)
         logical_date = get("logical_date", UNSET)
         if logical_date is not None and logical_date is not UNSET:
-            logical_date = parse_datetime(logical_date)
+            logical_date = fromisoformat(logical_date)
+            if logical_date.tzinfo is None:
+                logical_date = logical_date.replace(tzinfo=UTC)
         run_type = get("run_type", UNSET)
         if run_type is not UNSET:
             run_type = DAGRunRunType._value2member_map_.get(run_type) or DAGRunRunType(run_type)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         state = get("state", UNSET)
         if state is not UNSET:
             state = DagState._value2member_map_.get(state) or DagState(state)
@@ -351,3 +373,7 @@ class DAGRun:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_run_conf import DAGRunConf  # noqa: E402

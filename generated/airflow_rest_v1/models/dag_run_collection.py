@@ -63,8 +63,6 @@ class DAGRunCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag_run import DAGRun  # noqa: PLC0415
-
             dag_runs = [DAGRun.from_dict(_i0) for _i0 in src_dict["dag_runs"]]
             dag_run_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class DAGRunCollection:
         get = src_dict.get
         dag_runs = get("dag_runs", UNSET)
         if dag_runs is not UNSET:
-            from ..models.dag_run import DAGRun  # noqa: PLC0415
-
             dag_runs = [DAGRun.from_dict(_i0) for _i0 in dag_runs]
         dag_run_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class DAGRunCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_run import DAGRun  # noqa: E402

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="DagScheduleDatasetReference")
 
@@ -69,9 +69,12 @@ class DagScheduleDatasetReference:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            created_at = parse_datetime(src_dict["created_at"])
-
-            updated_at = parse_datetime(src_dict["updated_at"])
+            created_at = fromisoformat(src_dict["created_at"])
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
+            updated_at = fromisoformat(src_dict["updated_at"])
+            if updated_at.tzinfo is None:
+                updated_at = updated_at.replace(tzinfo=UTC)
             dag_schedule_dataset_reference = cls(
                 created_at,
                 src_dict["dag_id"],
@@ -88,10 +91,14 @@ class DagScheduleDatasetReference:
         get = src_dict.get
         created_at = get("created_at", UNSET)
         if created_at is not UNSET:
-            created_at = parse_datetime(created_at)
+            created_at = fromisoformat(created_at)
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
         updated_at = get("updated_at", UNSET)
         if updated_at is not UNSET:
-            updated_at = parse_datetime(updated_at)
+            updated_at = fromisoformat(updated_at)
+            if updated_at.tzinfo is None:
+                updated_at = updated_at.replace(tzinfo=UTC)
         dag_schedule_dataset_reference = cls(
             created_at,
             get("dag_id", UNSET),

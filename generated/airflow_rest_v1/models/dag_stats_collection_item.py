@@ -67,8 +67,6 @@ class DagStatsCollectionItem:
         try:  # the usual case: the server sent every declared field
             stats = src_dict["stats"]
             if stats is not None:
-                from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: PLC0415
-
                 stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
             dag_stats_collection_item = cls(
                 src_dict["dag_id"],
@@ -85,8 +83,6 @@ class DagStatsCollectionItem:
         get = src_dict.get
         stats = get("stats", UNSET)
         if stats is not None and stats is not UNSET:
-            from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: PLC0415
-
             stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
         dag_stats_collection_item = cls(
             get("dag_id", UNSET),
@@ -113,3 +109,7 @@ class DagStatsCollectionItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem  # noqa: E402

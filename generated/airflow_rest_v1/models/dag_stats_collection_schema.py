@@ -61,8 +61,6 @@ class DagStatsCollectionSchema:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: PLC0415
-
             dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in src_dict["dags"]]
             dag_stats_collection_schema = cls(
                 src_dict["total_entries"],
@@ -79,8 +77,6 @@ class DagStatsCollectionSchema:
         get = src_dict.get
         dags = get("dags", UNSET)
         if dags is not UNSET:
-            from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: PLC0415
-
             dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in dags]
         dag_stats_collection_schema = cls(
             get("total_entries", UNSET),
@@ -107,3 +103,7 @@ class DagStatsCollectionSchema:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_stats_collection_item import DagStatsCollectionItem  # noqa: E402

@@ -61,8 +61,6 @@ class DagWarningCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag_warning import DagWarning  # noqa: PLC0415
-
             dag_warnings = [DagWarning.from_dict(_i0) for _i0 in src_dict["dag_warnings"]]
             dag_warning_collection = cls(
                 src_dict["total_entries"],
@@ -79,8 +77,6 @@ class DagWarningCollection:
         get = src_dict.get
         dag_warnings = get("dag_warnings", UNSET)
         if dag_warnings is not UNSET:
-            from ..models.dag_warning import DagWarning  # noqa: PLC0415
-
             dag_warnings = [DagWarning.from_dict(_i0) for _i0 in dag_warnings]
         dag_warning_collection = cls(
             get("total_entries", UNSET),
@@ -107,3 +103,7 @@ class DagWarningCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_warning import DagWarning  # noqa: E402

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference
@@ -62,8 +62,6 @@ class Dataset:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
-
         aliases: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.aliases, Unset):
             aliases = []
@@ -130,28 +128,22 @@ class Dataset:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: PLC0415
-
             aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in src_dict["aliases"]]
-            from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: PLC0415
-
             consuming_dags = [
                 DagScheduleDatasetReference.from_dict(_i0) for _i0 in src_dict["consuming_dags"]
             ]
-
-            created_at = parse_datetime(src_dict["created_at"])
+            created_at = fromisoformat(src_dict["created_at"])
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
             extra = src_dict["extra"]
             if extra is not None:
-                from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
-
                 extra = DatasetExtraType0.from_dict(extra)
-            from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: PLC0415
-
             producing_tasks = [
                 TaskOutletDatasetReference.from_dict(_i0) for _i0 in src_dict["producing_tasks"]
             ]
-
-            updated_at = parse_datetime(src_dict["updated_at"])
+            updated_at = fromisoformat(src_dict["updated_at"])
+            if updated_at.tzinfo is None:
+                updated_at = updated_at.replace(tzinfo=UTC)
             dataset = cls(
                 aliases,
                 consuming_dags,
@@ -171,30 +163,26 @@ class Dataset:
         get = src_dict.get
         aliases = get("aliases", UNSET)
         if aliases is not UNSET:
-            from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: PLC0415
-
             aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in aliases]
         consuming_dags = get("consuming_dags", UNSET)
         if consuming_dags is not UNSET:
-            from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: PLC0415
-
             consuming_dags = [DagScheduleDatasetReference.from_dict(_i0) for _i0 in consuming_dags]
         created_at = get("created_at", UNSET)
         if created_at is not UNSET:
-            created_at = parse_datetime(created_at)
+            created_at = fromisoformat(created_at)
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
         extra = get("extra", UNSET)
         if extra is not None and extra is not UNSET:
-            from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: PLC0415
-
             extra = DatasetExtraType0.from_dict(extra)
         producing_tasks = get("producing_tasks", UNSET)
         if producing_tasks is not UNSET:
-            from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: PLC0415
-
             producing_tasks = [TaskOutletDatasetReference.from_dict(_i0) for _i0 in producing_tasks]
         updated_at = get("updated_at", UNSET)
         if updated_at is not UNSET:
-            updated_at = parse_datetime(updated_at)
+            updated_at = fromisoformat(updated_at)
+            if updated_at.tzinfo is None:
+                updated_at = updated_at.replace(tzinfo=UTC)
         dataset = cls(
             aliases,
             consuming_dags,
@@ -224,3 +212,10 @@ class Dataset:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: E402
+from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: E402
+from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: E402
+from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: E402

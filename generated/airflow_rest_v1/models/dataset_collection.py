@@ -63,8 +63,6 @@ class DatasetCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dataset import Dataset  # noqa: PLC0415
-
             datasets = [Dataset.from_dict(_i0) for _i0 in src_dict["datasets"]]
             dataset_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class DatasetCollection:
         get = src_dict.get
         datasets = get("datasets", UNSET)
         if datasets is not UNSET:
-            from ..models.dataset import Dataset  # noqa: PLC0415
-
             datasets = [Dataset.from_dict(_i0) for _i0 in datasets]
         dataset_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class DatasetCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dataset import Dataset  # noqa: E402

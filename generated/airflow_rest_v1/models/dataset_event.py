@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.basic_dag_run import BasicDAGRun
@@ -66,8 +66,6 @@ class DatasetEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
-
         created_dagruns: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.created_dagruns, Unset):
             created_dagruns = []
@@ -146,16 +144,13 @@ class DatasetEvent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.basic_dag_run import BasicDAGRun  # noqa: PLC0415
-
             created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in src_dict["created_dagruns"]]
             extra = src_dict["extra"]
             if extra is not None:
-                from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
-
                 extra = DatasetEventExtraType0.from_dict(extra)
-
-            timestamp = parse_datetime(src_dict["timestamp"])
+            timestamp = fromisoformat(src_dict["timestamp"])
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
             dataset_event = cls(
                 created_dagruns,
                 src_dict["dataset_id"],
@@ -179,17 +174,15 @@ class DatasetEvent:
         get = src_dict.get
         created_dagruns = get("created_dagruns", UNSET)
         if created_dagruns is not UNSET:
-            from ..models.basic_dag_run import BasicDAGRun  # noqa: PLC0415
-
             created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in created_dagruns]
         extra = get("extra", UNSET)
         if extra is not None and extra is not UNSET:
-            from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: PLC0415
-
             extra = DatasetEventExtraType0.from_dict(extra)
         timestamp = get("timestamp", UNSET)
         if timestamp is not UNSET:
-            timestamp = parse_datetime(timestamp)
+            timestamp = fromisoformat(timestamp)
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
         dataset_event = cls(
             created_dagruns,
             get("dataset_id", UNSET),
@@ -221,3 +214,8 @@ class DatasetEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.basic_dag_run import BasicDAGRun  # noqa: E402
+from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: E402

@@ -63,8 +63,6 @@ class DatasetEventCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dataset_event import DatasetEvent  # noqa: PLC0415
-
             dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in src_dict["dataset_events"]]
             dataset_event_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class DatasetEventCollection:
         get = src_dict.get
         dataset_events = get("dataset_events", UNSET)
         if dataset_events is not UNSET:
-            from ..models.dataset_event import DatasetEvent  # noqa: PLC0415
-
             dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in dataset_events]
         dataset_event_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class DatasetEventCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dataset_event import DatasetEvent  # noqa: E402

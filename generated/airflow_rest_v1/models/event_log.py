@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="EventLog")
 
@@ -155,9 +155,12 @@ class EventLog:
         try:  # the usual case: the server sent every declared field
             execution_date = src_dict["execution_date"]
             if execution_date is not None:
-                execution_date = parse_datetime(execution_date)
-
-            when = parse_datetime(src_dict["when"])
+                execution_date = fromisoformat(execution_date)
+                if execution_date.tzinfo is None:
+                    execution_date = execution_date.replace(tzinfo=UTC)
+            when = fromisoformat(src_dict["when"])
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
             event_log = cls(
                 src_dict["dag_id"],
                 src_dict["event"],
@@ -180,10 +183,14 @@ class EventLog:
         get = src_dict.get
         execution_date = get("execution_date", UNSET)
         if execution_date is not None and execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         when = get("when", UNSET)
         if when is not UNSET:
-            when = parse_datetime(when)
+            when = fromisoformat(when)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
         event_log = cls(
             get("dag_id", UNSET),
             get("event", UNSET),

@@ -64,8 +64,6 @@ class EventLogCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.event_log import EventLog  # noqa: PLC0415
-
             event_logs = [EventLog.from_dict(_i0) for _i0 in src_dict["event_logs"]]
             event_log_collection = cls(
                 src_dict["total_entries"],
@@ -82,8 +80,6 @@ class EventLogCollection:
         get = src_dict.get
         event_logs = get("event_logs", UNSET)
         if event_logs is not UNSET:
-            from ..models.event_log import EventLog  # noqa: PLC0415
-
             event_logs = [EventLog.from_dict(_i0) for _i0 in event_logs]
         event_log_collection = cls(
             get("total_entries", UNSET),
@@ -110,3 +106,7 @@ class EventLogCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.event_log import EventLog  # noqa: E402

@@ -64,8 +64,6 @@ class ExtraLink:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             class_ref = ClassReference.from_dict(src_dict["class_ref"])
             extra_link = cls(
                 class_ref,
@@ -81,8 +79,6 @@ class ExtraLink:
         get = src_dict.get
         class_ref = get("class_ref", UNSET)
         if class_ref is not UNSET:
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             class_ref = ClassReference.from_dict(class_ref)
         extra_link = cls(
             class_ref,
@@ -108,3 +104,7 @@ class ExtraLink:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.class_reference import ClassReference  # noqa: E402

@@ -53,8 +53,6 @@ class ExtraLinkCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.extra_link import ExtraLink  # noqa: PLC0415
-
             extra_links = [ExtraLink.from_dict(_i0) for _i0 in src_dict["extra_links"]]
             extra_link_collection = cls(
                 extra_links,
@@ -70,8 +68,6 @@ class ExtraLinkCollection:
         get = src_dict.get
         extra_links = get("extra_links", UNSET)
         if extra_links is not UNSET:
-            from ..models.extra_link import ExtraLink  # noqa: PLC0415
-
             extra_links = [ExtraLink.from_dict(_i0) for _i0 in extra_links]
         extra_link_collection = cls(
             extra_links,
@@ -97,3 +93,7 @@ class ExtraLinkCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.extra_link import ExtraLink  # noqa: E402

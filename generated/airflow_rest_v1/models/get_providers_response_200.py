@@ -60,8 +60,6 @@ class GetProvidersResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.provider import Provider  # noqa: PLC0415
-
             providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
             get_providers_response_200 = cls(
                 providers,
@@ -78,8 +76,6 @@ class GetProvidersResponse200:
         get = src_dict.get
         providers = get("providers", UNSET)
         if providers is not UNSET:
-            from ..models.provider import Provider  # noqa: PLC0415
-
             providers = [Provider.from_dict(_i0) for _i0 in providers]
         get_providers_response_200 = cls(
             providers,
@@ -106,3 +102,7 @@ class GetProvidersResponse200:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.provider import Provider  # noqa: E402

@@ -84,17 +84,9 @@ class HealthInfo:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.dag_processor_status import DagProcessorStatus  # noqa: PLC0415
-
             dag_processor = DagProcessorStatus.from_dict(src_dict["dag_processor"])
-            from ..models.metadatabase_status import MetadatabaseStatus  # noqa: PLC0415
-
             metadatabase = MetadatabaseStatus.from_dict(src_dict["metadatabase"])
-            from ..models.scheduler_status import SchedulerStatus  # noqa: PLC0415
-
             scheduler = SchedulerStatus.from_dict(src_dict["scheduler"])
-            from ..models.triggerer_status import TriggererStatus  # noqa: PLC0415
-
             triggerer = TriggererStatus.from_dict(src_dict["triggerer"])
             health_info = cls(
                 dag_processor,
@@ -113,23 +105,15 @@ class HealthInfo:
         get = src_dict.get
         dag_processor = get("dag_processor", UNSET)
         if dag_processor is not UNSET:
-            from ..models.dag_processor_status import DagProcessorStatus  # noqa: PLC0415
-
             dag_processor = DagProcessorStatus.from_dict(dag_processor)
         metadatabase = get("metadatabase", UNSET)
         if metadatabase is not UNSET:
-            from ..models.metadatabase_status import MetadatabaseStatus  # noqa: PLC0415
-
             metadatabase = MetadatabaseStatus.from_dict(metadatabase)
         scheduler = get("scheduler", UNSET)
         if scheduler is not UNSET:
-            from ..models.scheduler_status import SchedulerStatus  # noqa: PLC0415
-
             scheduler = SchedulerStatus.from_dict(scheduler)
         triggerer = get("triggerer", UNSET)
         if triggerer is not UNSET:
-            from ..models.triggerer_status import TriggererStatus  # noqa: PLC0415
-
             triggerer = TriggererStatus.from_dict(triggerer)
         health_info = cls(
             dag_processor,
@@ -156,3 +140,10 @@ class HealthInfo:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.dag_processor_status import DagProcessorStatus  # noqa: E402
+from ..models.metadatabase_status import MetadatabaseStatus  # noqa: E402
+from ..models.scheduler_status import SchedulerStatus  # noqa: E402
+from ..models.triggerer_status import TriggererStatus  # noqa: E402

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="ImportError_")
 
@@ -67,7 +67,9 @@ class ImportError_:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            timestamp = parse_datetime(src_dict["timestamp"])
+            timestamp = fromisoformat(src_dict["timestamp"])
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
             import_error = cls(
                 src_dict["filename"],
                 src_dict["import_error_id"],
@@ -85,7 +87,9 @@ class ImportError_:
         get = src_dict.get
         timestamp = get("timestamp", UNSET)
         if timestamp is not UNSET:
-            timestamp = parse_datetime(timestamp)
+            timestamp = fromisoformat(timestamp)
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
         import_error = cls(
             get("filename", UNSET),
             get("import_error_id", UNSET),

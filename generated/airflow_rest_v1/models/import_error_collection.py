@@ -63,8 +63,6 @@ class ImportErrorCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.import_error import ImportError_  # noqa: PLC0415
-
             import_errors = [ImportError_.from_dict(_i0) for _i0 in src_dict["import_errors"]]
             import_error_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class ImportErrorCollection:
         get = src_dict.get
         import_errors = get("import_errors", UNSET)
         if import_errors is not UNSET:
-            from ..models.import_error import ImportError_  # noqa: PLC0415
-
             import_errors = [ImportError_.from_dict(_i0) for _i0 in import_errors]
         import_error_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class ImportErrorCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.import_error import ImportError_  # noqa: E402

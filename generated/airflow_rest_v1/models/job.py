@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="Job")
 
@@ -151,13 +151,19 @@ class Job:
         try:  # the usual case: the server sent every declared field
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
             latest_heartbeat = src_dict["latest_heartbeat"]
             if latest_heartbeat is not None:
-                latest_heartbeat = parse_datetime(latest_heartbeat)
+                latest_heartbeat = fromisoformat(latest_heartbeat)
+                if latest_heartbeat.tzinfo is None:
+                    latest_heartbeat = latest_heartbeat.replace(tzinfo=UTC)
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             job = cls(
                 src_dict["dag_id"],
                 end_date,
@@ -179,13 +185,19 @@ class Job:
         get = src_dict.get
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         latest_heartbeat = get("latest_heartbeat", UNSET)
         if latest_heartbeat is not None and latest_heartbeat is not UNSET:
-            latest_heartbeat = parse_datetime(latest_heartbeat)
+            latest_heartbeat = fromisoformat(latest_heartbeat)
+            if latest_heartbeat.tzinfo is None:
+                latest_heartbeat = latest_heartbeat.replace(tzinfo=UTC)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         job = cls(
             get("dag_id", UNSET),
             end_date,

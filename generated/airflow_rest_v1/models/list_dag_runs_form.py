@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="ListDagRunsForm")
 
@@ -147,17 +147,24 @@ class ListDagRunsForm:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            end_date_gte = parse_datetime(src_dict["end_date_gte"])
-
-            end_date_lte = parse_datetime(src_dict["end_date_lte"])
-
-            execution_date_gte = parse_datetime(src_dict["execution_date_gte"])
-
-            execution_date_lte = parse_datetime(src_dict["execution_date_lte"])
-
-            start_date_gte = parse_datetime(src_dict["start_date_gte"])
-
-            start_date_lte = parse_datetime(src_dict["start_date_lte"])
+            end_date_gte = fromisoformat(src_dict["end_date_gte"])
+            if end_date_gte.tzinfo is None:
+                end_date_gte = end_date_gte.replace(tzinfo=UTC)
+            end_date_lte = fromisoformat(src_dict["end_date_lte"])
+            if end_date_lte.tzinfo is None:
+                end_date_lte = end_date_lte.replace(tzinfo=UTC)
+            execution_date_gte = fromisoformat(src_dict["execution_date_gte"])
+            if execution_date_gte.tzinfo is None:
+                execution_date_gte = execution_date_gte.replace(tzinfo=UTC)
+            execution_date_lte = fromisoformat(src_dict["execution_date_lte"])
+            if execution_date_lte.tzinfo is None:
+                execution_date_lte = execution_date_lte.replace(tzinfo=UTC)
+            start_date_gte = fromisoformat(src_dict["start_date_gte"])
+            if start_date_gte.tzinfo is None:
+                start_date_gte = start_date_gte.replace(tzinfo=UTC)
+            start_date_lte = fromisoformat(src_dict["start_date_lte"])
+            if start_date_lte.tzinfo is None:
+                start_date_lte = start_date_lte.replace(tzinfo=UTC)
             list_dag_runs_form = cls(
                 src_dict["dag_ids"],
                 end_date_gte,
@@ -182,22 +189,34 @@ class ListDagRunsForm:
         get = src_dict.get
         end_date_gte = get("end_date_gte", UNSET)
         if end_date_gte is not UNSET:
-            end_date_gte = parse_datetime(end_date_gte)
+            end_date_gte = fromisoformat(end_date_gte)
+            if end_date_gte.tzinfo is None:
+                end_date_gte = end_date_gte.replace(tzinfo=UTC)
         end_date_lte = get("end_date_lte", UNSET)
         if end_date_lte is not UNSET:
-            end_date_lte = parse_datetime(end_date_lte)
+            end_date_lte = fromisoformat(end_date_lte)
+            if end_date_lte.tzinfo is None:
+                end_date_lte = end_date_lte.replace(tzinfo=UTC)
         execution_date_gte = get("execution_date_gte", UNSET)
         if execution_date_gte is not UNSET:
-            execution_date_gte = parse_datetime(execution_date_gte)
+            execution_date_gte = fromisoformat(execution_date_gte)
+            if execution_date_gte.tzinfo is None:
+                execution_date_gte = execution_date_gte.replace(tzinfo=UTC)
         execution_date_lte = get("execution_date_lte", UNSET)
         if execution_date_lte is not UNSET:
-            execution_date_lte = parse_datetime(execution_date_lte)
+            execution_date_lte = fromisoformat(execution_date_lte)
+            if execution_date_lte.tzinfo is None:
+                execution_date_lte = execution_date_lte.replace(tzinfo=UTC)
         start_date_gte = get("start_date_gte", UNSET)
         if start_date_gte is not UNSET:
-            start_date_gte = parse_datetime(start_date_gte)
+            start_date_gte = fromisoformat(start_date_gte)
+            if start_date_gte.tzinfo is None:
+                start_date_gte = start_date_gte.replace(tzinfo=UTC)
         start_date_lte = get("start_date_lte", UNSET)
         if start_date_lte is not UNSET:
-            start_date_lte = parse_datetime(start_date_lte)
+            start_date_lte = fromisoformat(start_date_lte)
+            if start_date_lte.tzinfo is None:
+                start_date_lte = start_date_lte.replace(tzinfo=UTC)
         list_dag_runs_form = cls(
             get("dag_ids", UNSET),
             end_date_gte,

@@ -63,8 +63,6 @@ class PluginCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.plugin_collection_item import PluginCollectionItem  # noqa: PLC0415
-
             plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in src_dict["plugins"]]
             plugin_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class PluginCollection:
         get = src_dict.get
         plugins = get("plugins", UNSET)
         if plugins is not UNSET:
-            from ..models.plugin_collection_item import PluginCollectionItem  # noqa: PLC0415
-
             plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in plugins]
         plugin_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class PluginCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.plugin_collection_item import PluginCollectionItem  # noqa: E402

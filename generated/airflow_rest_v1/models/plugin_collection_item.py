@@ -79,13 +79,6 @@ class PluginCollectionItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-            PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
-        )
-        from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-            PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
-        )
-
         appbuilder_menu_items: list[dict[str, Any] | None] | Unset = UNSET
         if not isinstance(self.appbuilder_menu_items, Unset):
             appbuilder_menu_items = []
@@ -213,18 +206,10 @@ class PluginCollectionItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-                PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
-            )
-
             appbuilder_menu_items = [
                 (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
                 for _i0 in src_dict["appbuilder_menu_items"]
             ]
-            from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-                PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
-            )
-
             appbuilder_views = [
                 (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
                 for _i0 in src_dict["appbuilder_views"]
@@ -255,20 +240,12 @@ class PluginCollectionItem:
         get = src_dict.get
         appbuilder_menu_items = get("appbuilder_menu_items", UNSET)
         if appbuilder_menu_items is not UNSET:
-            from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-                PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: PLC0415
-            )
-
             appbuilder_menu_items = [
                 (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
                 for _i0 in appbuilder_menu_items
             ]
         appbuilder_views = get("appbuilder_views", UNSET)
         if appbuilder_views is not UNSET:
-            from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-                PluginCollectionItemAppbuilderViewsItemType0,  # noqa: PLC0415
-            )
-
             appbuilder_views = [
                 (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
                 for _i0 in appbuilder_views
@@ -309,3 +286,12 @@ class PluginCollectionItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
+    PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: E402
+)
+from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
+    PluginCollectionItemAppbuilderViewsItemType0,  # noqa: E402
+)

@@ -63,8 +63,6 @@ class PoolCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.pool import Pool  # noqa: PLC0415
-
             pools = [Pool.from_dict(_i0) for _i0 in src_dict["pools"]]
             pool_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class PoolCollection:
         get = src_dict.get
         pools = get("pools", UNSET)
         if pools is not UNSET:
-            from ..models.pool import Pool  # noqa: PLC0415
-
             pools = [Pool.from_dict(_i0) for _i0 in pools]
         pool_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class PoolCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.pool import Pool  # noqa: E402

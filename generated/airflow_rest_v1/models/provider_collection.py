@@ -55,8 +55,6 @@ class ProviderCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.provider import Provider  # noqa: PLC0415
-
             providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
             provider_collection = cls(
                 providers,
@@ -72,8 +70,6 @@ class ProviderCollection:
         get = src_dict.get
         providers = get("providers", UNSET)
         if providers is not UNSET:
-            from ..models.provider import Provider  # noqa: PLC0415
-
             providers = [Provider.from_dict(_i0) for _i0 in providers]
         provider_collection = cls(
             providers,
@@ -99,3 +95,7 @@ class ProviderCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.provider import Provider  # noqa: E402

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="QueuedEvent")
 
@@ -60,7 +60,9 @@ class QueuedEvent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            created_at = parse_datetime(src_dict["created_at"])
+            created_at = fromisoformat(src_dict["created_at"])
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
             queued_event = cls(
                 created_at,
                 src_dict["dag_id"],
@@ -77,7 +79,9 @@ class QueuedEvent:
         get = src_dict.get
         created_at = get("created_at", UNSET)
         if created_at is not UNSET:
-            created_at = parse_datetime(created_at)
+            created_at = fromisoformat(created_at)
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=UTC)
         queued_event = cls(
             created_at,
             get("dag_id", UNSET),

@@ -63,8 +63,6 @@ class QueuedEventCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.queued_event import QueuedEvent  # noqa: PLC0415
-
             queued_events = [QueuedEvent.from_dict(_i0) for _i0 in src_dict["queued_events"]]
             queued_event_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class QueuedEventCollection:
         get = src_dict.get
         queued_events = get("queued_events", UNSET)
         if queued_events is not UNSET:
-            from ..models.queued_event import QueuedEvent  # noqa: PLC0415
-
             queued_events = [QueuedEvent.from_dict(_i0) for _i0 in queued_events]
         queued_event_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class QueuedEventCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.queued_event import QueuedEvent  # noqa: E402

@@ -135,7 +135,6 @@ class RelativeDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-
         field_type_ = check_const(src_dict["__type"], "RelativeDelta")
         relative_delta = cls(
             field_type_,

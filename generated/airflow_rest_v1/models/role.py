@@ -64,8 +64,6 @@ class Role:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.action_resource import ActionResource  # noqa: PLC0415
-
             actions = [ActionResource.from_dict(_i0) for _i0 in src_dict["actions"]]
             role = cls(
                 actions,
@@ -80,8 +78,6 @@ class Role:
         get = src_dict.get
         actions = get("actions", UNSET)
         if actions is not UNSET:
-            from ..models.action_resource import ActionResource  # noqa: PLC0415
-
             actions = [ActionResource.from_dict(_i0) for _i0 in actions]
         role = cls(
             actions,
@@ -106,3 +102,7 @@ class Role:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.action_resource import ActionResource  # noqa: E402

@@ -63,8 +63,6 @@ class RoleCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.role import Role  # noqa: PLC0415
-
             roles = [Role.from_dict(_i0) for _i0 in src_dict["roles"]]
             role_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class RoleCollection:
         get = src_dict.get
         roles = get("roles", UNSET)
         if roles is not UNSET:
-            from ..models.role import Role  # noqa: PLC0415
-
             roles = [Role.from_dict(_i0) for _i0 in roles]
         role_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class RoleCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.role import Role  # noqa: E402

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="SchedulerStatus")
 
@@ -67,7 +67,9 @@ class SchedulerStatus:
         try:  # the usual case: the server sent every declared field
             latest_scheduler_heartbeat = src_dict["latest_scheduler_heartbeat"]
             if latest_scheduler_heartbeat is not None:
-                latest_scheduler_heartbeat = parse_datetime(latest_scheduler_heartbeat)
+                latest_scheduler_heartbeat = fromisoformat(latest_scheduler_heartbeat)
+                if latest_scheduler_heartbeat.tzinfo is None:
+                    latest_scheduler_heartbeat = latest_scheduler_heartbeat.replace(tzinfo=UTC)
             status = src_dict["status"]
             if status is not None:
                 status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
@@ -86,7 +88,9 @@ class SchedulerStatus:
         get = src_dict.get
         latest_scheduler_heartbeat = get("latest_scheduler_heartbeat", UNSET)
         if latest_scheduler_heartbeat is not None and latest_scheduler_heartbeat is not UNSET:
-            latest_scheduler_heartbeat = parse_datetime(latest_scheduler_heartbeat)
+            latest_scheduler_heartbeat = fromisoformat(latest_scheduler_heartbeat)
+            if latest_scheduler_heartbeat.tzinfo is None:
+                latest_scheduler_heartbeat = latest_scheduler_heartbeat.replace(tzinfo=UTC)
         status = get("status", UNSET)
         if status is not None and status is not UNSET:
             status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)

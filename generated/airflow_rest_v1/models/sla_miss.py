@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="SLAMiss")
 
@@ -94,9 +94,12 @@ class SLAMiss:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            execution_date = parse_datetime(src_dict["execution_date"])
-
-            timestamp = parse_datetime(src_dict["timestamp"])
+            execution_date = fromisoformat(src_dict["execution_date"])
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
+            timestamp = fromisoformat(src_dict["timestamp"])
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
             sla_miss = cls(
                 src_dict["dag_id"],
                 src_dict["description"],
@@ -115,10 +118,14 @@ class SLAMiss:
         get = src_dict.get
         execution_date = get("execution_date", UNSET)
         if execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         timestamp = get("timestamp", UNSET)
         if timestamp is not UNSET:
-            timestamp = parse_datetime(timestamp)
+            timestamp = fromisoformat(timestamp)
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
         sla_miss = cls(
             get("dag_id", UNSET),
             get("description", UNSET),

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.trigger_rule import TriggerRule
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.class_reference import ClassReference
@@ -138,8 +138,6 @@ class Task:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
         class_ref: dict[str, Any] | Unset = UNSET
         if not isinstance(self.class_ref, Unset):
             class_ref = self.class_ref.to_dict()
@@ -318,35 +316,26 @@ class Task:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             class_ref = ClassReference.from_dict(src_dict["class_ref"])
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
             execution_timeout = src_dict["execution_timeout"]
             if execution_timeout is not None:
-                from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
                 execution_timeout = TimeDelta.from_dict(execution_timeout)
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             extra_links = [ClassReference.from_dict(_i0) for _i0 in src_dict["extra_links"]]
-            from ..models.task_params import TaskParams  # noqa: PLC0415
-
             params = TaskParams.from_dict(src_dict["params"])
             retry_delay = src_dict["retry_delay"]
             if retry_delay is not None:
-                from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
                 retry_delay = TimeDelta.from_dict(retry_delay)
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
-            from ..models.dag import DAG  # noqa: PLC0415
-
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             sub_dag = DAG.from_dict(src_dict["sub_dag"])
-
             trigger_rule = TriggerRule._value2member_map_.get(src_dict["trigger_rule"]) or TriggerRule(
                 src_dict["trigger_rule"]
             )
@@ -390,39 +379,31 @@ class Task:
         get = src_dict.get
         class_ref = get("class_ref", UNSET)
         if class_ref is not UNSET:
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             class_ref = ClassReference.from_dict(class_ref)
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         execution_timeout = get("execution_timeout", UNSET)
         if execution_timeout is not None and execution_timeout is not UNSET:
-            from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
             execution_timeout = TimeDelta.from_dict(execution_timeout)
         extra_links = get("extra_links", UNSET)
         if extra_links is not UNSET:
-            from ..models.class_reference import ClassReference  # noqa: PLC0415
-
             extra_links = [ClassReference.from_dict(_i0) for _i0 in extra_links]
         params = get("params", UNSET)
         if params is not UNSET:
-            from ..models.task_params import TaskParams  # noqa: PLC0415
-
             params = TaskParams.from_dict(params)
         retry_delay = get("retry_delay", UNSET)
         if retry_delay is not None and retry_delay is not UNSET:
-            from ..models.time_delta import TimeDelta  # noqa: PLC0415
-
             retry_delay = TimeDelta.from_dict(retry_delay)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         sub_dag = get("sub_dag", UNSET)
         if sub_dag is not UNSET:
-            from ..models.dag import DAG  # noqa: PLC0415
-
             sub_dag = DAG.from_dict(sub_dag)
         trigger_rule = get("trigger_rule", UNSET)
         if trigger_rule is not UNSET:
@@ -477,3 +458,10 @@ class Task:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.class_reference import ClassReference  # noqa: E402
+from ..models.dag import DAG  # noqa: E402
+from ..models.task_params import TaskParams  # noqa: E402
+from ..models.time_delta import TimeDelta  # noqa: E402

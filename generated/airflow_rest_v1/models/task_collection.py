@@ -60,8 +60,6 @@ class TaskCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.task import Task  # noqa: PLC0415
-
             tasks = [Task.from_dict(_i0) for _i0 in src_dict["tasks"]]
             task_collection = cls(
                 tasks,
@@ -78,8 +76,6 @@ class TaskCollection:
         get = src_dict.get
         tasks = get("tasks", UNSET)
         if tasks is not UNSET:
-            from ..models.task import Task  # noqa: PLC0415
-
             tasks = [Task.from_dict(_i0) for _i0 in tasks]
         task_collection = cls(
             tasks,
@@ -106,3 +102,7 @@ class TaskCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.task import Task  # noqa: E402

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.task_state import TaskState
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.job import Job
@@ -147,10 +147,6 @@ class TaskInstance:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.job import Job  # noqa: PLC0415
-        from ..models.sla_miss import SLAMiss  # noqa: PLC0415
-        from ..models.trigger import Trigger  # noqa: PLC0415
-
         dag_id = self.dag_id
 
         dag_run_id = self.dag_run_id
@@ -356,35 +352,34 @@ class TaskInstance:
         try:  # the usual case: the server sent every declared field
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
-
-            execution_date = parse_datetime(src_dict["execution_date"])
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
+            execution_date = fromisoformat(src_dict["execution_date"])
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
             queued_when = src_dict["queued_when"]
             if queued_when is not None:
-                queued_when = parse_datetime(queued_when)
-            from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
-
+                queued_when = fromisoformat(queued_when)
+                if queued_when.tzinfo is None:
+                    queued_when = queued_when.replace(tzinfo=UTC)
             rendered_fields = TaskInstanceRenderedFields.from_dict(src_dict["rendered_fields"])
             sla_miss = src_dict["sla_miss"]
             if sla_miss is not None:
-                from ..models.sla_miss import SLAMiss  # noqa: PLC0415
-
                 sla_miss = SLAMiss.from_dict(sla_miss)
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             state = src_dict["state"]
             if state is not None:
                 state = TaskState._value2member_map_.get(state) or TaskState(state)
             trigger = src_dict["trigger"]
             if trigger is not None:
-                from ..models.trigger import Trigger  # noqa: PLC0415
-
                 trigger = Trigger.from_dict(trigger)
             triggerer_job = src_dict["triggerer_job"]
             if triggerer_job is not None:
-                from ..models.job import Job  # noqa: PLC0415
-
                 triggerer_job = Job.from_dict(triggerer_job)
             task_instance = cls(
                 src_dict["dag_id"],
@@ -428,38 +423,38 @@ class TaskInstance:
         get = src_dict.get
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         execution_date = get("execution_date", UNSET)
         if execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         queued_when = get("queued_when", UNSET)
         if queued_when is not None and queued_when is not UNSET:
-            queued_when = parse_datetime(queued_when)
+            queued_when = fromisoformat(queued_when)
+            if queued_when.tzinfo is None:
+                queued_when = queued_when.replace(tzinfo=UTC)
         rendered_fields = get("rendered_fields", UNSET)
         if rendered_fields is not UNSET:
-            from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: PLC0415
-
             rendered_fields = TaskInstanceRenderedFields.from_dict(rendered_fields)
         sla_miss = get("sla_miss", UNSET)
         if sla_miss is not None and sla_miss is not UNSET:
-            from ..models.sla_miss import SLAMiss  # noqa: PLC0415
-
             sla_miss = SLAMiss.from_dict(sla_miss)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         state = get("state", UNSET)
         if state is not None and state is not UNSET:
             state = TaskState._value2member_map_.get(state) or TaskState(state)
         trigger = get("trigger", UNSET)
         if trigger is not None and trigger is not UNSET:
-            from ..models.trigger import Trigger  # noqa: PLC0415
-
             trigger = Trigger.from_dict(trigger)
         triggerer_job = get("triggerer_job", UNSET)
         if triggerer_job is not None and triggerer_job is not UNSET:
-            from ..models.job import Job  # noqa: PLC0415
-
             triggerer_job = Job.from_dict(triggerer_job)
         task_instance = cls(
             get("dag_id", UNSET),
@@ -511,3 +506,10 @@ class TaskInstance:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.job import Job  # noqa: E402
+from ..models.sla_miss import SLAMiss  # noqa: E402
+from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: E402
+from ..models.trigger import Trigger  # noqa: E402

@@ -63,8 +63,6 @@ class TaskInstanceCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.task_instance import TaskInstance  # noqa: PLC0415
-
             task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
             task_instance_collection = cls(
                 task_instances,
@@ -79,8 +77,6 @@ class TaskInstanceCollection:
         except KeyError:
             pass
         get = src_dict.get
-        from ..models.task_instance import TaskInstance  # noqa: PLC0415
-
         task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
         task_instance_collection = cls(
             task_instances,
@@ -107,3 +103,7 @@ class TaskInstanceCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.task_instance import TaskInstance  # noqa: E402

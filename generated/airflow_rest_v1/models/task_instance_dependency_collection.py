@@ -52,8 +52,6 @@ class TaskInstanceDependencyCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.task_failed_dependency import TaskFailedDependency  # noqa: PLC0415
-
             dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in src_dict["dependencies"]]
             task_instance_dependency_collection = cls(
                 dependencies,
@@ -69,8 +67,6 @@ class TaskInstanceDependencyCollection:
         get = src_dict.get
         dependencies = get("dependencies", UNSET)
         if dependencies is not UNSET:
-            from ..models.task_failed_dependency import TaskFailedDependency  # noqa: PLC0415
-
             dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in dependencies]
         task_instance_dependency_collection = cls(
             dependencies,
@@ -96,3 +92,7 @@ class TaskInstanceDependencyCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.task_failed_dependency import TaskFailedDependency  # noqa: E402

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.task_state import TaskState
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="TaskInstanceHistory")
 
@@ -260,13 +260,19 @@ class TaskInstanceHistory:
         try:  # the usual case: the server sent every declared field
             end_date = src_dict["end_date"]
             if end_date is not None:
-                end_date = parse_datetime(end_date)
+                end_date = fromisoformat(end_date)
+                if end_date.tzinfo is None:
+                    end_date = end_date.replace(tzinfo=UTC)
             queued_when = src_dict["queued_when"]
             if queued_when is not None:
-                queued_when = parse_datetime(queued_when)
+                queued_when = fromisoformat(queued_when)
+                if queued_when.tzinfo is None:
+                    queued_when = queued_when.replace(tzinfo=UTC)
             start_date = src_dict["start_date"]
             if start_date is not None:
-                start_date = parse_datetime(start_date)
+                start_date = fromisoformat(start_date)
+                if start_date.tzinfo is None:
+                    start_date = start_date.replace(tzinfo=UTC)
             state = src_dict["state"]
             if state is not None:
                 state = TaskState._value2member_map_.get(state) or TaskState(state)
@@ -305,13 +311,19 @@ class TaskInstanceHistory:
         get = src_dict.get
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
-            end_date = parse_datetime(end_date)
+            end_date = fromisoformat(end_date)
+            if end_date.tzinfo is None:
+                end_date = end_date.replace(tzinfo=UTC)
         queued_when = get("queued_when", UNSET)
         if queued_when is not None and queued_when is not UNSET:
-            queued_when = parse_datetime(queued_when)
+            queued_when = fromisoformat(queued_when)
+            if queued_when.tzinfo is None:
+                queued_when = queued_when.replace(tzinfo=UTC)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
-            start_date = parse_datetime(start_date)
+            start_date = fromisoformat(start_date)
+            if start_date.tzinfo is None:
+                start_date = start_date.replace(tzinfo=UTC)
         state = get("state", UNSET)
         if state is not None and state is not UNSET:
             state = TaskState._value2member_map_.get(state) or TaskState(state)

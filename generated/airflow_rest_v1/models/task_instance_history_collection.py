@@ -63,8 +63,6 @@ class TaskInstanceHistoryCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.task_instance_history import TaskInstanceHistory  # noqa: PLC0415
-
             task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in src_dict["task_instances"]]
             task_instance_history_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class TaskInstanceHistoryCollection:
         get = src_dict.get
         task_instances = get("task_instances", UNSET)
         if task_instances is not UNSET:
-            from ..models.task_instance_history import TaskInstanceHistory  # noqa: PLC0415
-
             task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in task_instances]
         task_instance_history_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class TaskInstanceHistoryCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.task_instance_history import TaskInstanceHistory  # noqa: E402

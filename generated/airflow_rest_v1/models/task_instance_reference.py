@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="TaskInstanceReference")
 
@@ -67,7 +67,9 @@ class TaskInstanceReference:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            execution_date = parse_datetime(src_dict["execution_date"])
+            execution_date = fromisoformat(src_dict["execution_date"])
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
             task_instance_reference = cls(
                 src_dict["dag_id"],
                 src_dict["dag_run_id"],
@@ -85,7 +87,9 @@ class TaskInstanceReference:
         get = src_dict.get
         execution_date = get("execution_date", UNSET)
         if execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         task_instance_reference = cls(
             get("dag_id", UNSET),
             get("dag_run_id", UNSET),

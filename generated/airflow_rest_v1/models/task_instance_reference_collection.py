@@ -52,8 +52,6 @@ class TaskInstanceReferenceCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.task_instance_reference import TaskInstanceReference  # noqa: PLC0415
-
             task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in src_dict["task_instances"]]
             task_instance_reference_collection = cls(
                 task_instances,
@@ -69,8 +67,6 @@ class TaskInstanceReferenceCollection:
         get = src_dict.get
         task_instances = get("task_instances", UNSET)
         if task_instances is not UNSET:
-            from ..models.task_instance_reference import TaskInstanceReference  # noqa: PLC0415
-
             task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in task_instances]
         task_instance_reference_collection = cls(
             task_instances,
@@ -96,3 +92,7 @@ class TaskInstanceReferenceCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.task_instance_reference import TaskInstanceReference  # noqa: E402

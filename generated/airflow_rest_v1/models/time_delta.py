@@ -63,7 +63,6 @@ class TimeDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-
         field_type_ = check_const(src_dict["__type"], "TimeDelta")
         time_delta = cls(
             field_type_,

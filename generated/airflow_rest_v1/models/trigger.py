@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="Trigger")
 
@@ -78,7 +78,9 @@ class Trigger:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            created_date = parse_datetime(src_dict["created_date"])
+            created_date = fromisoformat(src_dict["created_date"])
+            if created_date.tzinfo is None:
+                created_date = created_date.replace(tzinfo=UTC)
             trigger = cls(
                 src_dict["classpath"],
                 created_date,
@@ -95,7 +97,9 @@ class Trigger:
         get = src_dict.get
         created_date = get("created_date", UNSET)
         if created_date is not UNSET:
-            created_date = parse_datetime(created_date)
+            created_date = fromisoformat(created_date)
+            if created_date.tzinfo is None:
+                created_date = created_date.replace(tzinfo=UTC)
         trigger = cls(
             get("classpath", UNSET),
             created_date,

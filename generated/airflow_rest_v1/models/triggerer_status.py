@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="TriggererStatus")
 
@@ -69,7 +69,9 @@ class TriggererStatus:
         try:  # the usual case: the server sent every declared field
             latest_triggerer_heartbeat = src_dict["latest_triggerer_heartbeat"]
             if latest_triggerer_heartbeat is not None:
-                latest_triggerer_heartbeat = parse_datetime(latest_triggerer_heartbeat)
+                latest_triggerer_heartbeat = fromisoformat(latest_triggerer_heartbeat)
+                if latest_triggerer_heartbeat.tzinfo is None:
+                    latest_triggerer_heartbeat = latest_triggerer_heartbeat.replace(tzinfo=UTC)
             status = src_dict["status"]
             if status is not None:
                 status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)
@@ -88,7 +90,9 @@ class TriggererStatus:
         get = src_dict.get
         latest_triggerer_heartbeat = get("latest_triggerer_heartbeat", UNSET)
         if latest_triggerer_heartbeat is not None and latest_triggerer_heartbeat is not UNSET:
-            latest_triggerer_heartbeat = parse_datetime(latest_triggerer_heartbeat)
+            latest_triggerer_heartbeat = fromisoformat(latest_triggerer_heartbeat)
+            if latest_triggerer_heartbeat.tzinfo is None:
+                latest_triggerer_heartbeat = latest_triggerer_heartbeat.replace(tzinfo=UTC)
         status = get("status", UNSET)
         if status is not None and status is not UNSET:
             status = HealthStatus._value2member_map_.get(status) or HealthStatus(status)

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.update_task_state import UpdateTaskState
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 T = TypeVar("T", bound="UpdateTaskInstancesState")
 
@@ -111,8 +111,9 @@ class UpdateTaskInstancesState:
             new_state = UpdateTaskState._value2member_map_.get(src_dict["new_state"]) or UpdateTaskState(
                 src_dict["new_state"]
             )
-
-            execution_date = parse_datetime(src_dict["execution_date"])
+            execution_date = fromisoformat(src_dict["execution_date"])
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
             update_task_instances_state = cls(
                 src_dict["include_downstream"],
                 src_dict["include_future"],
@@ -133,13 +134,14 @@ class UpdateTaskInstancesState:
         except KeyError:
             pass
         get = src_dict.get
-
         new_state = UpdateTaskState._value2member_map_.get(src_dict["new_state"]) or UpdateTaskState(
             src_dict["new_state"]
         )
         execution_date = get("execution_date", UNSET)
         if execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         update_task_instances_state = cls(
             src_dict["include_downstream"],
             src_dict["include_future"],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
@@ -84,8 +84,6 @@ class User:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
-
         email = self.email
 
         first_name = self.first_name
@@ -191,15 +189,19 @@ class User:
         try:  # the usual case: the server sent every declared field
             changed_on = src_dict["changed_on"]
             if changed_on is not None:
-                changed_on = parse_datetime(changed_on)
+                changed_on = fromisoformat(changed_on)
+                if changed_on.tzinfo is None:
+                    changed_on = changed_on.replace(tzinfo=UTC)
             created_on = src_dict["created_on"]
             if created_on is not None:
-                created_on = parse_datetime(created_on)
+                created_on = fromisoformat(created_on)
+                if created_on.tzinfo is None:
+                    created_on = created_on.replace(tzinfo=UTC)
             last_login = src_dict["last_login"]
             if last_login is not None:
-                last_login = parse_datetime(last_login)
-            from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
-
+                last_login = fromisoformat(last_login)
+                if last_login.tzinfo is None:
+                    last_login = last_login.replace(tzinfo=UTC)
             roles = [
                 (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0))
                 for _i0 in src_dict["roles"]
@@ -228,17 +230,21 @@ class User:
         get = src_dict.get
         changed_on = get("changed_on", UNSET)
         if changed_on is not None and changed_on is not UNSET:
-            changed_on = parse_datetime(changed_on)
+            changed_on = fromisoformat(changed_on)
+            if changed_on.tzinfo is None:
+                changed_on = changed_on.replace(tzinfo=UTC)
         created_on = get("created_on", UNSET)
         if created_on is not None and created_on is not UNSET:
-            created_on = parse_datetime(created_on)
+            created_on = fromisoformat(created_on)
+            if created_on.tzinfo is None:
+                created_on = created_on.replace(tzinfo=UTC)
         last_login = get("last_login", UNSET)
         if last_login is not None and last_login is not UNSET:
-            last_login = parse_datetime(last_login)
+            last_login = fromisoformat(last_login)
+            if last_login.tzinfo is None:
+                last_login = last_login.replace(tzinfo=UTC)
         roles = get("roles", UNSET)
         if roles is not UNSET:
-            from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: PLC0415
-
             roles = [
                 (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0)) for _i0 in roles
             ]
@@ -276,3 +282,7 @@ class User:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: E402

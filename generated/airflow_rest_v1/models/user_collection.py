@@ -63,8 +63,6 @@ class UserCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.user_collection_item import UserCollectionItem  # noqa: PLC0415
-
             users = [UserCollectionItem.from_dict(_i0) for _i0 in src_dict["users"]]
             user_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class UserCollection:
         get = src_dict.get
         users = get("users", UNSET)
         if users is not UNSET:
-            from ..models.user_collection_item import UserCollectionItem  # noqa: PLC0415
-
             users = [UserCollectionItem.from_dict(_i0) for _i0 in users]
         user_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class UserCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.user_collection_item import UserCollectionItem  # noqa: E402

@@ -63,8 +63,6 @@ class VariableCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.variable_collection_item import VariableCollectionItem  # noqa: PLC0415
-
             variables = [VariableCollectionItem.from_dict(_i0) for _i0 in src_dict["variables"]]
             variable_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class VariableCollection:
         get = src_dict.get
         variables = get("variables", UNSET)
         if variables is not UNSET:
-            from ..models.variable_collection_item import VariableCollectionItem  # noqa: PLC0415
-
             variables = [VariableCollectionItem.from_dict(_i0) for _i0 in variables]
         variable_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class VariableCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.variable_collection_item import VariableCollectionItem  # noqa: E402

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime, parse_datetime
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
 
 if TYPE_CHECKING:
     from ..models.x_com_value_type_5_type_0 import XComValueType5Type0
@@ -54,8 +54,6 @@ class XCom:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: PLC0415
-
         dag_id = self.dag_id
 
         execution_date: str | Unset = UNSET
@@ -106,10 +104,12 @@ class XCom:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            execution_date = parse_datetime(src_dict["execution_date"])
-
-            timestamp = parse_datetime(src_dict["timestamp"])
-            from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: PLC0415
+            execution_date = fromisoformat(src_dict["execution_date"])
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
+            timestamp = fromisoformat(src_dict["timestamp"])
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
 
             def _parse_value(
                 data: object,
@@ -156,11 +156,14 @@ class XCom:
         get = src_dict.get
         execution_date = get("execution_date", UNSET)
         if execution_date is not UNSET:
-            execution_date = parse_datetime(execution_date)
+            execution_date = fromisoformat(execution_date)
+            if execution_date.tzinfo is None:
+                execution_date = execution_date.replace(tzinfo=UTC)
         timestamp = get("timestamp", UNSET)
         if timestamp is not UNSET:
-            timestamp = parse_datetime(timestamp)
-        from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: PLC0415
+            timestamp = fromisoformat(timestamp)
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
 
         def _parse_value(
             data: object,
@@ -217,3 +220,7 @@ class XCom:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: E402

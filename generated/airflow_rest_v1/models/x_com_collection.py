@@ -63,8 +63,6 @@ class XComCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            from ..models.x_com_collection_item import XComCollectionItem  # noqa: PLC0415
-
             xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in src_dict["xcom_entries"]]
             x_com_collection = cls(
                 src_dict["total_entries"],
@@ -81,8 +79,6 @@ class XComCollection:
         get = src_dict.get
         xcom_entries = get("xcom_entries", UNSET)
         if xcom_entries is not UNSET:
-            from ..models.x_com_collection_item import XComCollectionItem  # noqa: PLC0415
-
             xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in xcom_entries]
         x_com_collection = cls(
             get("total_entries", UNSET),
@@ -109,3 +105,7 @@ class XComCollection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other import in either order.
+from ..models.x_com_collection_item import XComCollectionItem  # noqa: E402

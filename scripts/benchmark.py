@@ -1,0 +1,474 @@
+"""How fast is airflow-rest, as ratios against raw ``httpx`` + ``json.loads`` measured in the same run.
+
+    .venv/bin/python scripts/benchmark.py            # full run, about a minute on 2 cores
+    .venv/bin/python scripts/benchmark.py --quick    # fewer repeats, for a smoke test
+    .venv/bin/python scripts/benchmark.py --profile  # also cProfile the facade pager at page 1000
+
+It starts two fake Airflow servers (scripts/bench_server.py) on 127.0.0.1 in subprocesses, one
+answering at once with 20,000 TaskInstances (all 29 fields) and one adding 20 ms to every answer
+with 4,000 (40 pages of 100, so the slow sequential baseline stays short), and always kills them.
+It exits 0 whatever the numbers: it is a report.
+
+Fetch timings are the BEST of several runs (noise on a loaded machine only ever adds time); the
+competing variants run interleaved (A B A B ...) after one warm-up each, reuse one client each
+(connections kept alive) and keep the garbage collector on, as a real program would. Ratios are of
+the best times, against the raw baseline of the same run and the same server; the targets apply to
+them. The last two columns, for reference, are the client process's best CPU time (user + system,
+so neither the server's work nor time lost to other processes) and its ratio: when the machine is
+busy and the wall-clock ratios jump about, these show what the client itself costs. The lines:
+
+raw httpx+json.loads, page N
+    The baseline: ``httpx.Client.get(url, params={limit, offset})`` and ``json.loads(response.content)``
+    page after page until ``total_entries``, counting the items (must be 20,000).
+facade paginate, page N
+    ``sum(1 for _ in client.paginate(client.task_instance.get_task_instances, dag_id="~",
+    dag_run_id="~", page_size=N))`` on ``AirflowClient(..., max_retries=0)``. Target (a): at most 1.25x
+    raw at page 100, 1.4x at page 1000.
+generated sync loop, page N (reference)
+    ``airflow_rest_v1.api.task_instance.get_task_instances.sync(...)`` offset after offset, on a plain
+    ``airflow_rest_v1.Client``: what the generated package alone costs. No target.
+json.loads / TaskInstance.from_dict, per item
+    ``timeit`` (garbage collector off, best of many short repeats) of ``json.loads`` of one 1000-item
+    page body divided by 1000, and of ``TaskInstance.from_dict`` over that page's 1000 parsed dicts,
+    per item (the dicts are checked afterwards to be unchanged).
+    Target (b): from_dict per item no more than json.loads per item (ratio <= 1.0).
+cold import
+    Fresh ``python -c ...`` subprocesses, interleaved, 15 rounds: bare ``pass``; ``import httpx``; and
+    ``import airflow_rest``, making an ``AirflowClient``, touching ``client.task_instance.
+    get_task_instances`` and importing that operation's generated module and its collection model. The
+    time is the MEDIAN over rounds of (that run - the bare run of the same round); ``best`` the
+    smallest. Byte-code caches are used as an installed package's would be (PYTHONDONTWRITEBYTECODE is
+    dropped for these runs; a warm-up run writes them). Target (c): airflow_rest at most 90 ms over
+    bare Python (the ratio is against httpx alone).
+raw sequential / async pager, 20 ms latency
+    40 pages of 100 from the 20 ms server: raw sequential httpx vs ``AsyncAirflowClient.paginate(...,
+    page_size=100, concurrency=8)`` counted with ``async for``. Target (d): ratio <= 0.2.
+raw sequential / async pager, 0 ms latency
+    The 20,000 items at page 100 from the immediate server: raw sequential httpx vs the async pager at
+    concurrency 8 (target (d): never slower, ratio <= 1.0) and at concurrency 1 (for reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import gc
+import json
+import os
+import platform
+import pstats
+import select
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import httpx
+
+try:  # the packages may be half-way through a regeneration: report that rather than crash
+    import airflow_rest
+    import airflow_rest_v1
+    from airflow_rest_v1.api.task_instance import get_task_instances
+    from airflow_rest_v1.models.task_instance import TaskInstance
+    from airflow_rest_v1.models.task_instance_collection import TaskInstanceCollection
+except Exception as exc:
+    IMPORT_ERROR: Exception | None = exc
+else:
+    IMPORT_ERROR = None
+
+SERVER = Path(__file__).resolve().with_name("bench_server.py")
+ITEMS = 20_000
+SLOW_ITEMS = 4_000
+SLOW_MS = 20
+CONCURRENCY = 8
+TI_PATH = "/api/v1/dags/~/dagRuns/~/taskInstances"
+IMPORT_CLIENT = (
+    "import airflow_rest; c = airflow_rest.AirflowClient('http://127.0.0.1:1'); "
+    "c.task_instance.get_task_instances; "
+    "import airflow_rest_v1.api.task_instance.get_task_instances, "
+    "airflow_rest_v1.models.task_instance_collection"
+)
+
+
+@dataclass
+class Row:
+    name: str
+    best: float | None = None
+    median: float | None = None
+    unit: str = "ms"
+    ratio: float | None = None
+    limit: float | None = None  # the ratio (or, for cold import, the median) must be <= this
+    target: str = ""
+    checked: float | None = None  # what the limit applies to
+    cpu: float | None = None  # the client process's best CPU time (ms), for fetches
+    cpu_ratio: float | None = None
+
+    @property
+    def result(self) -> str:
+        if self.limit is None:
+            return ""
+        if self.checked is None:
+            return "ERROR"
+        return "PASS" if self.checked <= self.limit else "FAIL"
+
+
+# -- servers ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bench_server(items: int, latency_ms: float) -> Iterator[int]:
+    """A bench_server.py subprocess; yields its port, and always ends it."""
+    cmd = [sys.executable, str(SERVER), "--port", "0", "--items", str(items), "--latency-ms", str(latency_ms)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        line = ""
+        while not line.startswith("PORT "):
+            left = deadline - time.monotonic()
+            if left <= 0 or proc.poll() is not None:
+                raise RuntimeError(f"bench_server did not start: {shlex.join(cmd)}")
+            if select.select([proc.stdout], [], [], left)[0]:
+                line = proc.stdout.readline()
+        yield int(line.split()[1])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+# -- the things measured ---------------------------------------------------------------------------
+
+
+def raw_fetch(http: httpx.Client, url: str, page_size: int) -> int:
+    count, offset, total = 0, 0, 1
+    while offset < total:
+        response = http.get(url, params={"limit": page_size, "offset": offset})
+        doc = json.loads(response.content)
+        items = doc["task_instances"]
+        total = doc["total_entries"]
+        if not items:
+            break
+        count += len(items)
+        offset += len(items)
+    return count
+
+
+def facade_fetch(client: airflow_rest.AirflowClient, page_size: int) -> int:
+    op = client.task_instance.get_task_instances
+    return sum(1 for _ in client.paginate(op, dag_id="~", dag_run_id="~", page_size=page_size))
+
+
+def generated_fetch(client: airflow_rest_v1.Client, page_size: int) -> int:
+    count, offset, total = 0, 0, 1
+    while offset < total:
+        page = get_task_instances.sync(
+            client=client, dag_id="~", dag_run_id="~", limit=page_size, offset=offset
+        )
+        assert isinstance(page, TaskInstanceCollection), page
+        items = page.task_instances
+        assert isinstance(items, list) and isinstance(page.total_entries, int)
+        total = page.total_entries
+        if not items:
+            break
+        count += len(items)
+        offset += len(items)
+    return count
+
+
+async def async_fetch(client: airflow_rest.AsyncAirflowClient, page_size: int, concurrency: int) -> int:
+    op = client.task_instance.get_task_instances
+    count = 0
+    async for _ in client.paginate(
+        op, dag_id="~", dag_run_id="~", page_size=page_size, concurrency=concurrency
+    ):
+        count += 1
+    return count
+
+
+Runs = dict[str, tuple[list[float], list[float]]]
+
+
+def run_async(
+    loop: asyncio.AbstractEventLoop, client: airflow_rest.AsyncAirflowClient, concurrency: int
+) -> int:
+    return loop.run_until_complete(async_fetch(client, 100, concurrency))
+
+
+def race(variants: dict[str, Callable[[], int]], repeats: int, expect: int) -> Runs:
+    """(wall seconds, client CPU seconds) per run of each variant: one warm-up each, then ``repeats``
+    interleaved rounds."""
+    times: Runs = {name: ([], []) for name in variants}
+    for round_ in range(repeats + 1):
+        for name, run in variants.items():
+            gc.collect()
+            cpu = time.process_time()
+            start = time.perf_counter()
+            count = run()
+            elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu
+            if count != expect:
+                raise RuntimeError(f"{name}: counted {count} items, expected {expect}")
+            if round_:
+                times[name][0].append(elapsed)
+                times[name][1].append(cpu)
+    return times
+
+
+def fetch_rows(times: Runs, baseline: str, targets: dict[str, tuple[float, str]]) -> list[Row]:
+    base, base_cpu = min(times[baseline][0]), min(times[baseline][1])
+    rows = []
+    for name, (walls, cpus) in times.items():
+        best = min(walls)
+        ratio = best / base
+        limit, target = targets.get(name, (None, "baseline" if name == baseline else ""))
+        row = Row(name, best * 1e3, statistics.median(walls) * 1e3, "ms", ratio, limit, target, ratio)
+        row.cpu, row.cpu_ratio = min(cpus) * 1e3, min(cpus) / base_cpu if base_cpu else None
+        rows.append(row)
+    return rows
+
+
+def sequential(port: int, repeats: int) -> list[Row]:
+    root = f"http://127.0.0.1:{port}"
+    rows: list[Row] = []
+    with (
+        httpx.Client() as http,
+        airflow_rest.AirflowClient(root, max_retries=0) as facade,
+        airflow_rest_v1.Client(base_url=f"{root}/api/v1") as generated,
+    ):
+        for page_size, limit in ((100, 1.25), (1000, 1.4)):
+            raw = f"raw httpx+json.loads, page {page_size}"
+            fac = f"facade paginate, page {page_size}"
+            gen = f"generated sync loop, page {page_size} (reference)"
+            times = race(
+                {
+                    raw: partial(raw_fetch, http, root + TI_PATH, page_size),
+                    fac: partial(facade_fetch, facade, page_size),
+                    gen: partial(generated_fetch, generated, page_size),
+                },
+                repeats,
+                ITEMS,
+            )
+            rows += fetch_rows(times, raw, {fac: (limit, f"<= {limit:.2f}x (a)")})
+    return rows
+
+
+def per_item(port: int, repeats: int) -> list[Row]:
+    body = httpx.get(f"http://127.0.0.1:{port}{TI_PATH}", params={"limit": 1000, "offset": 0}).content
+    dicts = json.loads(body)["task_instances"]
+    pristine = json.loads(body)["task_instances"]
+    n = len(dicts)
+
+    def construct() -> None:
+        from_dict = TaskInstance.from_dict
+        for d in dicts:
+            from_dict(d)
+
+    # many short repeats: the best of them is the most likely to have run undisturbed
+    loads = min(timeit.repeat(lambda: json.loads(body), number=1, repeat=repeats)) / n
+    build = min(timeit.repeat(construct, number=1, repeat=repeats)) / n
+    note = "" if dicts == pristine else "  (from_dict MUTATED its input!)"
+    ratio = build / loads
+    return [
+        Row(f"json.loads per item ({n}-item page)", loads * 1e6, None, "us", 1.0, None, "baseline"),
+        Row(
+            f"TaskInstance.from_dict per item{note}",
+            build * 1e6,
+            None,
+            "us",
+            ratio,
+            1.0,
+            "<= 1.00x (b)",
+            ratio,
+        ),
+    ]
+
+
+def cold_import(rounds: int) -> list[Row]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
+    }
+    codes = {"bare": "pass", "httpx": "import httpx", "client": IMPORT_CLIENT}
+
+    def run(code: str) -> float:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode:
+            raise RuntimeError(f"python -c {code!r} failed:\n{done.stderr}")
+        return elapsed
+
+    for code in codes.values():  # warm-up: byte-code caches, page cache
+        run(code)
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(rounds):
+        for name, code in codes.items():
+            times[name].append(run(code))
+    over = {
+        name: [t - b for t, b in zip(times[name], times["bare"], strict=True)] for name in ("httpx", "client")
+    }
+    httpx_ms = statistics.median(over["httpx"]) * 1e3
+    client_ms = statistics.median(over["client"]) * 1e3
+    bare = times["bare"]
+    return [
+        Row("cold import: python -c pass (bare)", min(bare) * 1e3, statistics.median(bare) * 1e3),
+        Row(
+            "cold import: httpx, over bare", min(over["httpx"]) * 1e3, httpx_ms, ratio=1.0, target="baseline"
+        ),
+        Row(
+            "cold import: airflow_rest + TI ops, over bare",
+            min(over["client"]) * 1e3,
+            client_ms,
+            ratio=client_ms / httpx_ms if httpx_ms > 0 else None,
+            limit=90.0,
+            target="median <= 90 ms (c)",
+            checked=client_ms,
+        ),
+    ]
+
+
+def concurrent(fast_port: int, slow_port: int, repeats: int) -> list[Row]:
+    loop = asyncio.new_event_loop()
+    rows: list[Row] = []
+    try:
+        for port, items, label, limit, conc1 in (
+            (slow_port, SLOW_ITEMS, f"{SLOW_MS} ms latency, {SLOW_ITEMS} items", 0.2, False),
+            (fast_port, ITEMS, f"0 ms latency, {ITEMS} items", 1.0, True),
+        ):
+            root = f"http://127.0.0.1:{port}"
+            client = airflow_rest.AsyncAirflowClient(root, max_retries=0)
+            try:
+                with httpx.Client() as http:
+                    raw = f"raw sequential, page 100, {label}"
+                    variants: dict[str, Callable[[], int]] = {
+                        raw: partial(raw_fetch, http, root + TI_PATH, 100),
+                        f"async pager conc {CONCURRENCY}, page 100, {label}": partial(
+                            run_async, loop, client, CONCURRENCY
+                        ),
+                    }
+                    if conc1:
+                        variants[f"async pager conc 1, page 100, {label} (ref)"] = partial(
+                            run_async, loop, client, 1
+                        )
+                    times = race(variants, repeats, items)
+                    conc = list(variants)[1]
+                    rows += fetch_rows(times, raw, {conc: (limit, f"<= {limit:.2f}x (d)")})
+            finally:
+                loop.run_until_complete(client.aclose())
+    finally:
+        loop.close()
+    return rows
+
+
+def profile(port: int) -> None:
+    with airflow_rest.AirflowClient(f"http://127.0.0.1:{port}", max_retries=0) as client:
+        facade_fetch(client, 1000)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        count = facade_fetch(client, 1000)
+        profiler.disable()
+    print(f"\ncProfile of the facade pager, page 1000 ({count} items), top 15 by tottime:")
+    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(15)
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:8.1f} {unit}" if unit == "ms" else f"{value:8.2f} {unit}"
+
+
+def _short(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first[:100]}"
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max((len(r.name) for r in rows), default=40)
+    head = (
+        f"{'measurement':<{width}}  {'best':>11}  {'median':>11}  {'ratio':>6}  {'target':<20}  result"
+        f"  {'cpu':>11}  {'cpu ratio':>9}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ratio = f"{r.ratio:5.2f}x" if r.ratio is not None else ""
+        cpu_ratio = f"{r.cpu_ratio:5.2f}x" if r.cpu_ratio is not None else ""
+        print(
+            f"{r.name:<{width}}  {_num(r.best, r.unit):>11}  {_num(r.median, r.unit):>11}  "
+            f"{ratio:>6}  {r.target:<20}  {r.result:<6}  {_num(r.cpu, 'ms'):>11}  {cpu_ratio:>9}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the facade pager at page 1000")
+    args = parser.parse_args()
+    repeats, slow_repeats, timeit_repeats, import_rounds = (3, 3, 9, 5) if args.quick else (7, 5, 25, 15)
+
+    print(f"command:  {shlex.join([sys.executable, *sys.argv])}")
+    print(f"python:   {platform.python_implementation()} {sys.version.split()[0]} on {platform.platform()}")
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    print(f"cpus:     {os.cpu_count()} (usable: {affinity}); httpx {httpx.__version__}")
+    print(
+        f"repeats:  {repeats} per fetch measurement ({slow_repeats} at {SLOW_MS} ms latency), best taken; "
+        f"timeit best of {timeit_repeats}; cold import median of {import_rounds} rounds"
+    )
+    print(f"load:     {_load()} (1, 5, 15 min) before; other work on the machine makes every number noisier")
+    print()
+    if IMPORT_ERROR is not None:
+        print(f"cannot import the client: {type(IMPORT_ERROR).__name__}: {IMPORT_ERROR}")
+        return
+    started = time.perf_counter()
+    rows: list[Row] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            fast = stack.enter_context(bench_server(ITEMS, 0))
+            slow = stack.enter_context(bench_server(SLOW_ITEMS, SLOW_MS))
+            steps: list[tuple[str, Callable[[], list[Row]]]] = [
+                ("sequential", lambda: sequential(fast, repeats)),
+                ("per item", lambda: per_item(fast, timeit_repeats)),
+                ("cold import", lambda: cold_import(import_rounds)),
+                ("concurrency", lambda: concurrent(fast, slow, slow_repeats)),
+            ]
+            for name, step in steps:
+                try:
+                    rows += step()
+                except Exception as exc:  # a report: show what failed and carry on
+                    rows.append(Row(f"{name}: ERROR {_short(exc)}", limit=0.0, target="runs"))
+            print_table(rows)
+            if args.profile:
+                profile(fast)
+    except Exception as exc:  # e.g. a server that would not start; the servers are gone by now
+        print(f"benchmark stopped: {_short(exc)}")
+    verdicts = [r.result for r in rows if r.result]
+    print(
+        f"\n{verdicts.count('PASS')} PASS, {verdicts.count('FAIL')} FAIL, {verdicts.count('ERROR')} ERROR "
+        f"in {time.perf_counter() - started:.0f} s; load {_load()} after"
+    )
+
+
+if __name__ == "__main__":
+    main()
