@@ -11,7 +11,7 @@ AIRFLOW_PORT ?= 28080
 export AIRFLOW_PORT
 
 .PHONY: help venv spec generate check-generated spec-diff upgrade airflow-up airflow-down airflow-status \
-        test test-unit test-regen test-integration lint demo clean
+        test test-unit test-faults test-regen test-integration bench lint demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ test-unit: $(STAMP) ## unit tests (no network)
 test-regen: $(STAMP) ## the corrections re-apply to Airflow 2.8.4 and 2.10.5 and their output imports
 	$(PY) -m pytest tests/regen -q
 
+test-faults: $(STAMP) ## the fault matrix: a misbehaving server on 127.0.0.1 against both clients
+	$(PY) -m pytest tests/faults -q
+
+bench: $(STAMP) ## speed as ratios against raw httpx + json.loads (a report, not a gate)
+	$(PY) scripts/benchmark.py
+
 test-integration: $(STAMP) ## integration tests against the local Airflow (brought up and down)
 	@$(MAKE) --no-print-directory airflow-up; \
 	$(PY) -m pytest tests/integration -q; rc=$$?; \
@@ -70,6 +76,7 @@ lint: $(STAMP) ## ruff and mypy --strict on the hand-written code
 test: $(STAMP) ## everything CI runs: lint, unit tests, drift gate, other versions, integration suite
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-faults
 	$(MAKE) --no-print-directory check-generated
 	$(MAKE) --no-print-directory test-regen
 	$(MAKE) --no-print-directory test-integration

@@ -5,6 +5,7 @@ Everything here is pure or works on values handed to it; the clients only add th
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -165,6 +166,11 @@ def finish(response: httpx.Response, operation: str, parse: Callable[[httpx.Resp
     """The parsed result of a 2xx answer; a typed error for anything else."""
     if not response.is_success or errors.is_login_page(response):
         raise errors.error_from_response(response, operation)
+    # Decoding builds many objects and no cycles: pausing the cyclic collector meanwhile saves
+    # its repeated scans of the growing tree (about a third of the time of a 1000-item page).
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
     try:
         return parse(response)
     except errors_of_decoding as exc:
@@ -174,3 +180,6 @@ def finish(response: httpx.Response, operation: str, parse: Callable[[httpx.Resp
             f"the spec ({content_type}, {len(response.content)} bytes): {type(exc).__name__}: {exc}",
             response=response,
         ) from exc
+    finally:
+        if collecting:
+            gc.enable()
