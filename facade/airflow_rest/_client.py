@@ -100,18 +100,25 @@ class _Base:
 
     def _setup(
         self,
+        http_class: type[httpx.Client] | type[httpx.AsyncClient],
         base_url: str | httpx.URL,
+        *,
         auth: AuthTypes,
         timeout: TimeoutTypes,
         max_retries: int,
         retry_post: bool,
-    ) -> httpx.Auth | None:
-        """Check the settings; return the auth to use (credentials in base_url become basic auth)."""
+        verify: bool | str | ssl.SSLContext,
+        headers: Mapping[str, str] | None,
+        transport: Any,
+    ) -> None:
+        """Check the settings (credentials in base_url become basic auth); the httpx client is made
+        on first use."""
         self._api, credentials = split_base_url(base_url)
         if credentials is not None:
             if auth is not None:
                 raise ValueError("give credentials either in base_url or as auth=, not both")
             auth = credentials
+        http_auth = _auth(auth)
         redact_httpx_logs()
         self._options = Options(
             timeout=as_timeout(timeout), retry=RetryPolicy(max_retries=max_retries, retry_post=retry_post)
@@ -119,7 +126,83 @@ class _Base:
         self._owns_http = True
         self._clock: Callable[[], float] = time.time
         self._monotonic: Callable[[], float] = time.monotonic
-        return _auth(auth)
+        api, default_timeout, all_headers = (
+            self._api,
+            self._options.timeout,
+            {**DEFAULT_HEADERS, **(headers or {})},
+        )
+        self._lazy_http = _LazyHTTP(
+            lambda: http_class(
+                base_url=api,
+                auth=http_auth,
+                headers=all_headers,
+                timeout=default_timeout,
+                verify=verify,
+                transport=transport,
+                follow_redirects=False,
+            )
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | object = ...,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client sharing this one's connections, with some settings changed (for one call or more)."""
+        clone = copy.copy(self)
+        clone._options = self._options.derive(
+            timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
+        )
+        clone._owns_http = False
+        clone._bind_operations(clone._send)
+        return clone
+
+    def _exchange(
+        self, operation: str, req: httpx.Request, parse: Callable[[httpx.Response], T]
+    ) -> Generator[httpx.Request | float, httpx.Response | None, T]:
+        """One operation's request, retried as the policy says: yields the request to send (its
+        response is sent back in, a transport error thrown in) or seconds to sleep."""
+        masked = has_update_mask(req)
+        retries = 0
+        while True:
+            try:
+                response = yield req
+            except httpx.TransportError as exc:
+                if should_retry(
+                    self._options.retry,
+                    method=req.method,
+                    has_update_mask=masked,
+                    retries_done=retries,
+                    connection_error=True,
+                ):
+                    yield self._retry_wait(operation, req, retries, None)
+                    retries += 1
+                    continue
+                raise connection_error(operation, req, exc) from None
+            except httpx.RequestError as exc:  # e.g. a body that fails its Content-Encoding: not retried
+                raise connection_error(operation, req, exc) from None
+            assert response is not None
+            if not response.is_success and should_retry(
+                self._options.retry,
+                method=req.method,
+                has_update_mask=masked,
+                retries_done=retries,
+                status=response.status_code,
+            ):
+                yield self._retry_wait(operation, req, retries, response)
+                retries += 1
+                continue
+            return finish(response, operation, parse)
+
+    if TYPE_CHECKING:
+
+        def _bind_operations(self, call: Any, /) -> None: ...
+        def _send(
+            self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /
+        ) -> Any: ...
 
     @property
     def base_url(self) -> str:
@@ -168,73 +251,39 @@ class AirflowClient(_Base, Operations):
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
-        api, timeout_ = self._api, self._options.timeout
-        self._lazy_http = _LazyHTTP(
-            lambda: httpx.Client(
-                base_url=api,
-                auth=http_auth,
-                headers={**DEFAULT_HEADERS, **(headers or {})},
-                timeout=timeout_,
-                verify=verify,
-                transport=transport,
-                follow_redirects=False,
-            )
+        self._setup(
+            httpx.Client,
+            base_url,
+            auth=auth,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_post=retry_post,
+            verify=verify,
+            headers=headers,
+            transport=transport,
         )
         self._sleep: Callable[[float], None] = time.sleep
         self._bind_operations(self._send)
 
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes | object = ...,
-        max_retries: int | None = None,
-        retry_post: bool | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A client sharing this one's connections, with some settings changed (for one call or more)."""
-        clone = copy.copy(self)
-        clone._options = self._options.derive(
-            timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
-        )
-        clone._owns_http = False
-        clone._bind_operations(clone._send)
-        return clone
-
     def _send(self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /) -> T:
-        req = build_request(self._http, request, self._options)
-        masked = has_update_mask(req)
-        retries = 0
-        while True:
-            try:
-                response = self._http.send(req)
-            except httpx.TransportError as exc:
-                if should_retry(
-                    self._options.retry,
-                    method=req.method,
-                    has_update_mask=masked,
-                    retries_done=retries,
-                    connection_error=True,
-                ):
-                    self._sleep(self._retry_wait(operation, req, retries, None))
-                    retries += 1
-                    continue
-                raise connection_error(operation, req, exc) from None
-            except httpx.RequestError as exc:  # e.g. a body that fails its Content-Encoding: not retried
-                raise connection_error(operation, req, exc) from None
-            if not response.is_success and should_retry(
-                self._options.retry,
-                method=req.method,
-                has_update_mask=masked,
-                retries_done=retries,
-                status=response.status_code,
-            ):
-                delay = self._retry_wait(operation, req, retries, response)
-                response.close()
-                self._sleep(delay)
-                retries += 1
-                continue
-            return finish(response, operation, parse)
+        http = self._http
+        flow = self._exchange(operation, build_request(http, request, self._options), parse)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, httpx.Request):
+                    try:
+                        response = http.send(step)
+                    except httpx.RequestError as exc:
+                        step = flow.throw(exc)
+                    else:
+                        step = flow.send(response)
+                else:
+                    self._sleep(step)
+                    step = flow.send(None)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
 
     def _paginate(
         self,
@@ -281,22 +330,14 @@ class AirflowClient(_Base, Operations):
                 yielded += 1
 
     def _walk(self, req: pg.PageRequest) -> Iterator[tuple[Any, list[Any]]]:
-        offset, first_total, fetched = 0, None, 0
-        while req.max_items is None or fetched < req.max_items:
-            left = pg.remaining(req, fetched)
-            limit = req.page_size if left is None else min(req.page_size, left)
-            page = req.operation(**req.params, limit=limit, offset=offset)
-            items, total = pg.items_of(req, page)
-            if first_total is None:
-                first_total = total
-            elif total != first_total:
-                pg.report_change(req, first=first_total, now=total, offset=offset)
-                first_total = total
-            yield page, items
-            fetched += len(items)
-            offset += len(items)
-            if not items or offset >= total:
-                return
+        flow = pg.sequential(req)
+        for step in flow:
+            if isinstance(step, pg.Fetch):
+                pair = flow.send(req.operation(**req.params, limit=step.limit, offset=step.offset))
+                assert not isinstance(pair, pg.Fetch)
+                yield pair
+            else:
+                yield step
 
     @overload
     def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
@@ -395,75 +436,41 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        http_auth = self._setup(base_url, auth, timeout, max_retries, retry_post)
-        api, timeout_ = self._api, self._options.timeout
-        self._lazy_http = _LazyHTTP(
-            lambda: httpx.AsyncClient(
-                base_url=api,
-                auth=http_auth,
-                headers={**DEFAULT_HEADERS, **(headers or {})},
-                timeout=timeout_,
-                verify=verify,
-                transport=transport,
-                follow_redirects=False,
-            )
+        self._setup(
+            httpx.AsyncClient,
+            base_url,
+            auth=auth,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_post=retry_post,
+            verify=verify,
+            headers=headers,
+            transport=transport,
         )
         self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._bind_operations(self._send)
 
-    def with_options(
-        self,
-        *,
-        timeout: TimeoutTypes | object = ...,
-        max_retries: int | None = None,
-        retry_post: bool | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A client sharing this one's connections, with some settings changed (for one call or more)."""
-        clone = copy.copy(self)
-        clone._options = self._options.derive(
-            timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
-        )
-        clone._owns_http = False
-        clone._bind_operations(clone._send)
-        return clone
-
     async def _send(
         self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /
     ) -> T:
-        req = build_request(self._http, request, self._options)
-        masked = has_update_mask(req)
-        retries = 0
-        while True:
-            try:
-                response = await self._http.send(req)
-            except httpx.TransportError as exc:
-                if should_retry(
-                    self._options.retry,
-                    method=req.method,
-                    has_update_mask=masked,
-                    retries_done=retries,
-                    connection_error=True,
-                ):
-                    await self._sleep(self._retry_wait(operation, req, retries, None))
-                    retries += 1
-                    continue
-                raise connection_error(operation, req, exc) from None
-            except httpx.RequestError as exc:  # e.g. a body that fails its Content-Encoding: not retried
-                raise connection_error(operation, req, exc) from None
-            if not response.is_success and should_retry(
-                self._options.retry,
-                method=req.method,
-                has_update_mask=masked,
-                retries_done=retries,
-                status=response.status_code,
-            ):
-                delay = self._retry_wait(operation, req, retries, response)
-                await response.aclose()
-                await self._sleep(delay)
-                retries += 1
-                continue
-            return finish(response, operation, parse)
+        http = self._http
+        flow = self._exchange(operation, build_request(http, request, self._options), parse)
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, httpx.Request):
+                    try:
+                        response = await http.send(step)
+                    except httpx.RequestError as exc:
+                        step = flow.throw(exc)
+                    else:
+                        step = flow.send(response)
+                else:
+                    await self._sleep(step)
+                    step = flow.send(None)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
 
     def _paginate(
         self,
@@ -536,7 +543,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             return
         first_limit = req.page_size if req.max_items is None else min(req.page_size, req.max_items)
         if concurrency == 1:
-            async for pair in self._walk_sequential(req, first_limit):
+            async for pair in self._walk_sequential(req):
                 yield pair
             return
         import asyncio
@@ -576,28 +583,15 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             if leftovers:
                 await asyncio.gather(*leftovers, return_exceptions=True)
 
-    async def _walk_sequential(
-        self, req: pg.PageRequest, first_limit: int
-    ) -> AsyncIterator[tuple[Any, list[Any]]]:
-        offset, fetched, first_total = 0, 0, None
-        limit = first_limit
-        while True:
-            page = await req.operation(**req.params, limit=limit, offset=offset)
-            items, total = pg.items_of(req, page)
-            if first_total is None:
-                first_total = total
-            elif total != first_total:
-                pg.report_change(req, first=first_total, now=total, offset=offset)
-                first_total = total
-            yield page, items
-            fetched += len(items)
-            offset += len(items)
-            if not items or offset >= total:
-                return
-            left = pg.remaining(req, fetched)
-            if left is not None and left <= 0:
-                return
-            limit = req.page_size if left is None else min(req.page_size, left)
+    async def _walk_sequential(self, req: pg.PageRequest) -> AsyncIterator[tuple[Any, list[Any]]]:
+        flow = pg.sequential(req)
+        for step in flow:
+            if isinstance(step, pg.Fetch):
+                pair = flow.send(await req.operation(**req.params, limit=step.limit, offset=step.offset))
+                assert not isinstance(pair, pg.Fetch)
+                yield pair
+            else:
+                yield step
 
     @overload
     async def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...

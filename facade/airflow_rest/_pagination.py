@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, NamedTuple
 
 from airflow_rest_v1.api import PAGED_ITEMS
 
@@ -128,3 +128,31 @@ def page_offsets(
     step = first_count if 0 < first_count < page_size and first_count < total else page_size
     end = total if max_items is None else min(total, max_items)
     return [(offset, step) for offset in range(first_count, end, step)] if step else []
+
+
+class Fetch(NamedTuple):
+    """The page to fetch next."""
+
+    limit: int
+    offset: int
+
+
+def sequential(req: PageRequest) -> Generator[Fetch | tuple[Any, list[Any]], Any, None]:
+    """Page after page: yields the (limit, offset) to fetch (the page is sent back in), then the
+    (page, items) pair to hand out; the sync and async clients only perform the fetches."""
+    offset, fetched, first_total = 0, 0, None
+    while req.max_items is None or fetched < req.max_items:
+        left = remaining(req, fetched)
+        limit = req.page_size if left is None else min(req.page_size, left)
+        page = yield Fetch(limit, offset)
+        items, total = items_of(req, page)
+        if first_total is None:
+            first_total = total
+        elif total != first_total:
+            report_change(req, first=first_total, now=total, offset=offset)
+            first_total = total
+        yield page, items
+        fetched += len(items)
+        offset += len(items)
+        if not items or offset >= total:
+            return
