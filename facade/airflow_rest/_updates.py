@@ -22,7 +22,7 @@ Kind = Literal["dag", "pool", "variable", "connection", "user", "role", "dag_run
 class ResourceSpec:
     """How one kind of resource is read and changed."""
 
-    __slots__ = ("body_model", "fetch", "get", "keys", "kind", "patch", "required", "updatable")
+    __slots__ = ("body_model", "fetch", "get", "keys", "kind", "non_null", "patch", "required", "updatable")
 
     def __init__(
         self,
@@ -35,6 +35,7 @@ class ResourceSpec:
         body_model: str = "",
         required: Mapping[str, str] | None = None,
         fetch: bool = False,
+        non_null: tuple[str, ...] = (),
     ) -> None:
         self.kind = kind
         self.keys = keys
@@ -45,6 +46,8 @@ class ResourceSpec:
         # body field -> where its value comes from: "key:<name>" (a key argument) or "current"
         self.required = dict(required or {})
         self.fetch = fetch
+        # fields the server refuses as null ("Field may not be null") although it sends them as null
+        self.non_null = non_null
 
 
 RESOURCES: dict[str, ResourceSpec] = {
@@ -78,6 +81,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             body_model="Variable",
             required={"key": "key:variable_key", "value": "current", "description": "current"},
             fetch=True,
+            non_null=("value", "description"),
         ),
         ResourceSpec(
             "connection",
@@ -165,6 +169,9 @@ def check_changes(spec: ResourceSpec, changes: Mapping[str, Any]) -> None:
         raise ValueError(
             f"nothing to update on the {spec.kind}: name at least one of {', '.join(spec.updatable)}"
         )
+    nulls = sorted(name for name in spec.non_null if name in changes and changes[name] is None)
+    if nulls:
+        raise ValueError(f"Airflow refuses null for {', '.join(map(repr, nulls))} on a {spec.kind}")
     refused = sorted(set(changes) - set(spec.updatable))
     if refused:
         raise ValueError(
@@ -188,8 +195,8 @@ def plan(
             continue
         if source.startswith("key:"):
             body[name] = keys[source[4:]]
-        elif current is not None and name in current:
-            body[name] = current[name]
+        elif current is not None and current.get(name) is not None:
+            body[name] = current[name]  # a null is left out: the server keeps the field, and refuses null
     mask: list[str] | None = sorted(changes)
     if spec.kind == "variable" and "value" in changes:
         mask = None  # a value cannot be masked: the whole variable is replaced, keeping its description

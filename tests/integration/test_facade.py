@@ -141,6 +141,9 @@ def test_update_and_edit_each_resource(rest: AirflowClient, smoke_run: DAGRun) -
     described = rest.update("variable", key, description="second")
     assert (described.value, described.description) == ("2", "second")
     rest.variable.delete_variable(key)
+    rest.variable.post_variables(body=Variable(key=key, value="1"))  # no description: the server keeps null
+    assert rest.update("variable", key, value="2").description is None
+    rest.variable.delete_variable(key)
 
     conn = unique("conn")
     rest.connection.post_connection(body=Connection(connection_id=conn, conn_type="http", port=1))

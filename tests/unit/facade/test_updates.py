@@ -154,6 +154,24 @@ def test_update_variable_description_is_masked_and_keeps_the_value(httpx_mock: H
 
 
 @BOTH
+def test_update_variable_leaves_out_a_null_description(httpx_mock: HTTPXMock, mode: str) -> None:
+    # the server sends "description": null but refuses it in a body ("Field may not be null")
+    httpx_mock.add_response(method="GET", json=VARIABLE | {"description": None})
+    httpx_mock.add_response(method="PATCH", json=VARIABLE | {"description": None, "value": "new"})
+    run(mode, lambda c: c.update("variable", "v", value="new"))
+    assert sent(httpx_mock)[1] == ("PATCH", "/api/v1/variables/v", {}, {"key": "v", "value": "new"})
+
+
+@BOTH
+def test_update_variable_refuses_an_explicit_null_before_any_request(
+    httpx_mock: HTTPXMock, mode: str
+) -> None:
+    with pytest.raises(ValueError, match="refuses null for 'description'"):
+        run(mode, lambda c: c.update("variable", "v", description=None))
+    assert httpx_mock.get_requests() == []
+
+
+@BOTH
 def test_update_connection_reads_its_conn_type_first(httpx_mock: HTTPXMock, mode: str) -> None:
     httpx_mock.add_response(method="GET", json=CONNECTION)
     httpx_mock.add_response(method="PATCH", json=CONNECTION | {"host": "h"})
