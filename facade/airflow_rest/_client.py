@@ -161,11 +161,10 @@ class _Base:
         return clone
 
     def _exchange(
-        self, operation: str, req: httpx.Request, parse: Callable[[httpx.Response], T]
+        self, operation: str, req: httpx.Request, masked: bool, parse: Callable[[httpx.Response], T]
     ) -> Generator[httpx.Request | float, httpx.Response | None, T]:
         """One operation's request, retried as the policy says: yields the request to send (its
         response is sent back in, a transport error thrown in) or seconds to sleep."""
-        masked = has_update_mask(req)
         retries = 0
         while True:
             try:
@@ -267,7 +266,9 @@ class AirflowClient(_Base, Operations):
 
     def _send(self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /) -> T:
         http = self._http
-        flow = self._exchange(operation, build_request(http, request, self._options), parse)
+        flow = self._exchange(
+            operation, build_request(http, request, self._options), has_update_mask(request), parse
+        )
         try:
             step = next(flow)
             while True:
@@ -323,11 +324,11 @@ class AirflowClient(_Base, Operations):
     def _items(self, req: pg.PageRequest) -> Iterator[Any]:
         yielded = 0
         for _page, items in self._walk(req):
-            for item in items:
-                if req.max_items is not None and yielded >= req.max_items:
-                    return
-                yield item
-                yielded += 1
+            if req.max_items is not None and yielded + len(items) > req.max_items:
+                yield from items[: req.max_items - yielded]
+                return
+            yield from items
+            yielded += len(items)
 
     def _walk(self, req: pg.PageRequest) -> Iterator[tuple[Any, list[Any]]]:
         flow = pg.sequential(req)
@@ -448,13 +449,16 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             transport=transport,
         )
         self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
+        self._overlap_worthwhile = pg.OVERLAP_WORTHWHILE
         self._bind_operations(self._send)
 
     async def _send(
         self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /
     ) -> T:
         http = self._http
-        flow = self._exchange(operation, build_request(http, request, self._options), parse)
+        flow = self._exchange(
+            operation, build_request(http, request, self._options), has_update_mask(request), parse
+        )
         try:
             step = next(flow)
             while True:
@@ -532,11 +536,13 @@ class AsyncAirflowClient(_Base, AsyncOperations):
     async def _items(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[Any]:
         yielded = 0
         async for _page, items in self._walk(req, concurrency):
+            if req.max_items is not None and yielded + len(items) > req.max_items:
+                items = items[: req.max_items - yielded]
             for item in items:
-                if req.max_items is not None and yielded >= req.max_items:
-                    return
                 yield item
-                yielded += 1
+            yielded += len(items)
+            if req.max_items is not None and yielded >= req.max_items:
+                return
 
     async def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[tuple[Any, list[Any]]]:
         if req.max_items == 0:
@@ -548,11 +554,16 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             return
         import asyncio
 
+        wall, cpu = time.perf_counter(), time.process_time()
         page = await req.operation(**req.params, limit=first_limit, offset=0)
+        waited = (time.perf_counter() - wall) - (time.process_time() - cpu)
         items, total = pg.items_of(req, page)
         yield page, items
         if not items or len(items) >= total:
             return
+        if waited < self._overlap_worthwhile:
+            # the server answers at once: concurrent requests would only add connection-pool work
+            concurrency = 1
         plan = iter(pg.page_offsets(len(items), total, req.page_size, req.max_items))
         pending: deque[tuple[int, int, asyncio.Future[Any]]] = deque()
 

@@ -140,8 +140,9 @@ def build_request(
     )
 
 
-def has_update_mask(request: httpx.Request) -> bool:
-    return "update_mask" in request.url.params
+def has_update_mask(request: Mapping[str, Any]) -> bool:
+    """Whether a generated operation's request carries an update_mask (then a PATCH is idempotent)."""
+    return "update_mask" in (request.get("params") or ())
 
 
 def where(operation: str, request: httpx.Request) -> str:

@@ -19,6 +19,9 @@ from airflow_rest_v1.api import PAGED_ITEMS
 from .errors import PaginationError, PaginationWarning
 
 MAX_PAGE_SIZE = 10_000
+# Seconds the first page must have spent waiting on the network (wall time minus CPU time) for
+# concurrent page requests to pay off; below it the async pager fetches one page at a time.
+OVERLAP_WORTHWHILE = 0.002
 
 
 class PageRequest:

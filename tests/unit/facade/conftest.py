@@ -57,6 +57,7 @@ def async_client(base_url: str = BASE, **kwargs: Any) -> AsyncAirflowClient:
     client = AsyncAirflowClient(base_url, **kwargs)
     client._sleep = AsyncSleepRecorder()
     client._clock = lambda: FROZEN_NOW
+    client._overlap_worthwhile = 0.0  # mocked answers are instant: page concurrently anyway
     return client
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from typing import Any
 
 import pytest
 from pytest_httpx import HTTPXMock
 
-from airflow_rest import errors
+from airflow_rest import AsyncAirflowClient, errors
 from airflow_rest_v1.models import DAG, DAGCollection, TaskInstance
 
 from .conftest import PagedServer, arun, async_client, collect, dag_json, sync_client
@@ -394,3 +395,36 @@ def test_error_while_paging_is_raised(httpx_mock: HTTPXMock) -> None:
         assert ids([next(pager) for _ in range(5)]) == ALL_IDS[:5]
         with pytest.raises(errors.NotFoundError):
             next(pager)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 3600.0])
+def test_concurrency_is_used_only_when_the_first_page_waited_on_the_network(
+    httpx_mock: HTTPXMock, threshold: float
+) -> None:
+    # instant answers: with a threshold above the wait the pager falls back to one page at a time
+    server = serve(httpx_mock)
+    client = async_client()
+    client._overlap_worthwhile = threshold
+    in_flight: list[int] = []
+
+    async def scenario(c: AsyncAirflowClient) -> list[Any]:
+        original = c.dag.get_dags
+        active = 0
+
+        async def counting(**kwargs: Any) -> Any:
+            nonlocal active
+            active += 1
+            in_flight.append(active)
+            try:
+                await asyncio.sleep(0)  # let the other pages' tasks start, as a network wait would
+                return await original(**kwargs)
+            finally:
+                active -= 1
+
+        counting.__name__ = "get_dags"
+        counting.__self__ = c.dag  # type: ignore[attr-defined]
+        return await collect(c.paginate(counting, page_size=5, concurrency=4))
+
+    assert ids(arun(client, scenario)) == ALL_IDS
+    assert (max(in_flight) > 1) is (threshold == 0.0)
+    assert len(server.calls) == len(ALL_IDS) // 5 + (len(ALL_IDS) % 5 > 0)
