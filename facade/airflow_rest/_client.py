@@ -561,7 +561,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         yield page, items
         if not items or len(items) >= total:
             return
-        if waited < self._overlap_worthwhile:
+        if self._overlap_worthwhile > 0 and waited < self._overlap_worthwhile:
             # the server answers at once: concurrent requests would only add connection-pool work
             concurrency = 1
         plan = iter(pg.page_offsets(len(items), total, req.page_size, req.max_items))
