@@ -55,11 +55,6 @@ def split_base_url(base_url: str | httpx.URL) -> tuple[httpx.URL, tuple[str, str
     return url.copy_with(path=path + API_PATH + "/"), credentials
 
 
-def api_root(base_url: str | httpx.URL) -> httpx.URL:
-    """``base_url`` (the webserver root, any path prefix kept) joined with ``/api/v1/``."""
-    return split_base_url(base_url)[0]
-
-
 class _RedactURLs(logging.Filter):
     """Hides credentials in the URLs httpx logs (``HTTP Request: GET <url>``) at INFO."""
 
