@@ -9,9 +9,13 @@
   ``ResponseDecodeError`` (a 2xx body that is not what the spec says)
   ``PaginationError`` (a collection changed under a pager that was asked to be strict)
   ``WaitTimeoutError`` (a DAG run still running when ``wait_for_dag_run`` gave up)
+  ``LoginError`` (a provider's login flow failed: no token, no session, or the session refused twice)
+  ``CommandError`` (a remote CLI command could not be run, or ran and failed)
+  ``ResponseTooLargeError`` (a provider relay refused an answer over its size limit)
 
 Bad arguments are refused before any request with ``ValueError`` or ``TypeError``; a naive
-datetime with ``NaiveDatetimeError`` (a ``ValueError``).
+datetime with ``NaiveDatetimeError`` (a ``ValueError``); a CLI command the provider does not
+support with ``UnsupportedCommandError`` (a ``ValueError``).
 
 Messages and reprs never carry credentials: URLs are shown without user info and with the
 values of secret-looking query parameters replaced.
@@ -34,7 +38,9 @@ __all__ = [
     "AirflowError",
     "AuthenticationError",
     "BadRequestError",
+    "CommandError",
     "ConflictError",
+    "LoginError",
     "NaiveDatetimeError",
     "NotFoundError",
     "PaginationError",
@@ -42,7 +48,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
+    "UnsupportedCommandError",
     "WaitTimeoutError",
     "safe_url",
 ]
@@ -123,6 +131,53 @@ class WaitTimeoutError(AirflowError):
     def __init__(self, message: str, *, last_state: str | None) -> None:
         super().__init__(message)
         self.last_state = last_state
+
+
+class LoginError(AirflowError):
+    """A provider's login flow failed: the token could not be had, the login answer carried no
+    session, or a fresh session was refused as well. ``provider`` names the flow."""
+
+    def __init__(self, message: str, *, provider: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status_code = status_code
+
+
+class CommandError(AirflowError):
+    """A remote CLI command could not be run (``status_code`` is the HTTP status then), or ran and
+    reported failure. ``stdout`` and ``stderr`` hold what it printed, when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        status_code: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.command = command
+        self.status_code = status_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class UnsupportedCommandError(ValueError):
+    """A CLI command the provider does not run, refused before any request; ``supported`` lists
+    the commands it does."""
+
+    def __init__(self, message: str, *, supported: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.supported = supported
+
+
+class ResponseTooLargeError(AirflowError):
+    """A provider relay (MWAA InvokeRestApi: 6 MB) refused an answer larger than its limit."""
+
+    def __init__(self, message: str, *, limit_bytes: int) -> None:
+        super().__init__(message)
+        self.limit_bytes = limit_bytes
 
 
 class PaginationWarning(UserWarning):
