@@ -114,6 +114,8 @@ class _Base:
         """Check the settings (credentials in base_url become basic auth); the httpx client is made
         on first use."""
         self._api, credentials = split_base_url(base_url)
+        self._api_str = str(self._api)
+        self._merged_headers: dict[str, str] | None = None
         if credentials is not None:
             if auth is not None:
                 raise ValueError("give credentials either in base_url or as auth=, not both")
@@ -157,6 +159,7 @@ class _Base:
             timeout=timeout, max_retries=max_retries, retry_post=retry_post, headers=headers
         )
         clone._owns_http = False
+        clone._merged_headers = None
         clone._bind_operations(clone._send)
         return clone
 
@@ -195,6 +198,15 @@ class _Base:
                 retries += 1
                 continue
             return finish(response, operation, parse)
+
+    def _request_headers(self, http: httpx.Client | httpx.AsyncClient) -> dict[str, str]:
+        """The client's headers with this client's options applied, merged once."""
+        merged = self._merged_headers
+        if merged is None:
+            headers = httpx.Headers(http.headers)
+            headers.update(self._options.headers)
+            merged = self._merged_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers.raw}
+        return merged
 
     if TYPE_CHECKING:
 
@@ -267,7 +279,10 @@ class AirflowClient(_Base, Operations):
     def _send(self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /) -> T:
         http = self._http
         flow = self._exchange(
-            operation, build_request(http, request, self._options), has_update_mask(request), parse
+            operation,
+            build_request(self._api_str, self._request_headers(http), request, self._options),
+            has_update_mask(request),
+            parse,
         )
         try:
             step = next(flow)
@@ -457,7 +472,10 @@ class AsyncAirflowClient(_Base, AsyncOperations):
     ) -> T:
         http = self._http
         flow = self._exchange(
-            operation, build_request(http, request, self._options), has_update_mask(request), parse
+            operation,
+            build_request(self._api_str, self._request_headers(http), request, self._options),
+            has_update_mask(request),
+            parse,
         )
         try:
             step = next(flow)

@@ -84,7 +84,7 @@ def as_timeout(value: TimeoutTypes) -> httpx.Timeout:
 class Options:
     """Per-client settings; ``with_options`` derives a client with some of them changed."""
 
-    __slots__ = ("headers", "retry", "timeout")
+    __slots__ = ("headers", "retry", "timeout", "timeout_ext")
 
     def __init__(
         self,
@@ -94,6 +94,7 @@ class Options:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.timeout = timeout
+        self.timeout_ext = timeout.as_dict()
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers: Mapping[str, str] = dict(headers or {})
 
@@ -116,22 +117,29 @@ class Options:
 
 
 def build_request(
-    http: httpx.Client | httpx.AsyncClient, request: Mapping[str, Any], options: Options
+    api: str, headers: Mapping[str, str], request: Mapping[str, Any], options: Options
 ) -> httpx.Request:
-    """An ``httpx.Request`` from a generated operation's ``_get_kwargs`` result."""
-    headers = dict(request.get("headers") or {})
-    headers.update(options.headers)
-    return http.build_request(
+    """An ``httpx.Request`` from a generated operation's ``_get_kwargs`` result.
+
+    ``api`` is the API root (ending in ``/``, with any path prefix); ``headers`` the client's own,
+    merged once per client. The URL is parsed once, where ``httpx.Client.build_request`` would parse
+    it three times; the client keeps no cookie jar of its own (sessions belong to auth objects).
+    """
+    url = api + request["url"].lstrip("/")
+    params = request.get("params")
+    if params:
+        url += "?" + str(httpx.QueryParams(params))
+    extra = request.get("headers")
+    return httpx.Request(
         request["method"],
-        request["url"].lstrip("/"),  # relative to the API root, which keeps any path prefix
-        params=request.get("params") or None,
+        url,
         json=request.get("json"),
         data=request.get("data"),
         files=request.get("files"),
         content=request.get("content"),
-        headers=headers,
+        headers={**headers, **extra} if extra else headers,
         cookies=request.get("cookies"),
-        timeout=options.timeout,
+        extensions={"timeout": options.timeout_ext},
     )
 
 

@@ -112,3 +112,43 @@ def test_with_options_headers_are_added_for_that_client_only(httpx_mock: HTTPXMo
     assert first.headers["X-Trace"] == "t1"
     assert "X-Trace" not in second.headers
     assert str(first.url).startswith(f"{API}/dags")
+
+
+def test_with_options_header_replaces_a_client_header_whatever_its_case(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=EMPTY_DAGS)
+    with sync_client(headers={"X-Team": "data"}) as client:
+        client.with_options(headers={"x-team": "ops"}).dag.get_dags()
+    request = httpx_mock.get_requests()[0]
+    assert request.headers.get_list("X-Team") == ["ops"]
+
+
+def test_cookies_the_server_sets_are_not_sent_back(httpx_mock: HTTPXMock) -> None:
+    # Sessions belong to auth objects: a Set-Cookie on an API answer does not ride along later.
+    httpx_mock.add_response(json=EMPTY_DAGS, headers={"Set-Cookie": "session=from-server; Path=/"})
+    httpx_mock.add_response(json=EMPTY_DAGS)
+    with sync_client() as client:
+        client.dag.get_dags()
+        client.dag.get_dags()
+    assert [r.headers.get("Cookie") for r in httpx_mock.get_requests()] == [None, None]
+
+
+def test_cookies_the_server_sets_are_not_sent_back_async(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=EMPTY_DAGS, headers={"Set-Cookie": "session=from-server; Path=/"})
+    httpx_mock.add_response(json=EMPTY_DAGS)
+
+    async def twice(client: AsyncAirflowClient) -> None:
+        await client.dag.get_dags()
+        await client.dag.get_dags()
+
+    arun(async_client(), twice)
+    assert [r.headers.get("Cookie") for r in httpx_mock.get_requests()] == [None, None]
+
+
+def test_query_parameters_are_encoded_as_httpx_encodes_them(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=EMPTY_DAGS)
+    with sync_client() as client:
+        client.dag.get_dags(dag_id_pattern="a b&c=d/é", tags=["x y", "z"], limit=3)
+    url = httpx_mock.get_requests()[0].url
+    assert url.params.get_list("tags") == ["x y", "z"]
+    assert url.params["dag_id_pattern"] == "a b&c=d/é"
+    assert url.params["limit"] == "3"
