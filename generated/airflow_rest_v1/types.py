@@ -7,12 +7,27 @@ from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define
-
 
 class Unset:
+    """The type of ``UNSET``: a field or parameter not given. There is one; copies and pickles
+    keep it, so ``value is UNSET`` holds for copied models too."""
+
+    __slots__ = ()
+
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __copy__(self) -> "Unset":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Unset":
+        return self
+
+    def __reduce__(self) -> str:
+        return "UNSET"
 
 
 UNSET: Unset = Unset()
@@ -28,13 +43,18 @@ FileTypes = (
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@define
 class File:
     """Contains information for file uploads"""
 
-    payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
+    __slots__ = ("payload", "file_name", "mime_type")
+
+    def __init__(self, payload: BinaryIO, file_name: str | None = None, mime_type: str | None = None) -> None:
+        self.payload = payload
+        self.file_name = file_name
+        self.mime_type = mime_type
+
+    def __repr__(self) -> str:
+        return f"File(file_name={self.file_name!r}, mime_type={self.mime_type!r})"
 
     def to_tuple(self) -> FileTypes:
         """Return a tuple representation that httpx will accept for multipart/form-data"""
@@ -44,14 +64,34 @@ class File:
 T = TypeVar("T")
 
 
-@define
 class Response(Generic[T]):
     """A response from an endpoint"""
 
-    status_code: HTTPStatus
-    content: bytes
-    headers: MutableMapping[str, str]
-    parsed: T | None
+    __slots__ = ("status_code", "content", "headers", "parsed")
+
+    def __init__(
+        self, status_code: HTTPStatus, content: bytes, headers: MutableMapping[str, str], parsed: T | None
+    ) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+        self.parsed = parsed
+
+    def __repr__(self) -> str:
+        return f"Response(status_code={self.status_code!r}, parsed={self.parsed!r})"
+
+
+def model_repr(model: Any, hidden: tuple[str, ...] = ()) -> str:
+    """``Name(field=value, ...)`` of the fields that are set; the values of ``hidden`` fields (secrets)
+    show as ``'***'``."""
+    parts = []
+    for name in type(model).__slots__:
+        value = getattr(model, name)
+        if value is UNSET or (name == "additional_properties" and not value):
+            continue
+        shown = "'***'" if name in hidden and isinstance(value, str) and value else repr(value)
+        parts.append(f"{name}={shown}")
+    return f"{type(model).__name__}({', '.join(parts)})"
 
 
 UTC = _datetime.timezone.utc

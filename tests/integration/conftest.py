@@ -14,7 +14,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import attrs
 import httpx
 import pytest
 
@@ -131,18 +130,18 @@ def model_problems(value: Any, path: str = "") -> list[str]:
         if ISO_DATETIME.fullmatch(value):
             problems.append(f"{path}: date-time left as a string {value!r}")
         return problems
-    if not attrs.has(type(value)):
+    if not (hasattr(type(value), "from_dict") and hasattr(type(value), "__slots__")):
         return problems
-    declared = [f for f in attrs.fields(type(value)) if f.name != "additional_properties"]
+    declared = [name for name in type(value).__slots__ if name != "additional_properties"]
     if not declared:
         return problems  # a free-form object (conf, extra, params): its keys are data, not fields
     extra = getattr(value, "additional_properties", {})
     if extra:
         problems.append(f"{path}: undeclared fields {sorted(extra)} on {type(value).__name__}")
-    for f in declared:
-        item = getattr(value, f.name)
+    for name in declared:
+        item = getattr(value, name)
         if not isinstance(item, Unset):
-            problems += model_problems(item, f"{path}/{f.alias or f.name}")
+            problems += model_problems(item, f"{path}/{name}")
     return problems
 
 

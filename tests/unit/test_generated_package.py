@@ -44,3 +44,48 @@ def test_provenance_matches_the_pinned_spec() -> None:
 def test_no_stray_files() -> None:
     names = {p.name for p in PKG.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert not {n for n in names if n.startswith(".") or n.endswith((".pyc", ".orig", ".rej"))}
+
+
+def test_models_compare_by_value_and_are_unhashable_like_mutable_records() -> None:
+    from airflow_rest_v1.models import Pool
+
+    a, b = Pool(name="p", slots=3), Pool(name="p", slots=3)
+    assert a == b and a is not b
+    b.slots = 4
+    assert a != b
+    a.additional_properties["x"] = 1
+    assert a != Pool(name="p", slots=3)
+    assert (a == "p") is False
+    assert Pool.__hash__ is None
+
+
+def test_models_are_slotted_and_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    from airflow_rest_v1.models import DAG
+    from airflow_rest_v1.types import UNSET
+
+    dag = DAG.from_dict({"dag_id": "d", "is_paused": True, "owners": ["a"], "extra_key": 1})
+    assert not hasattr(dag, "__dict__")
+    assert copy.deepcopy(dag) == dag == pickle.loads(pickle.dumps(dag)) == copy.copy(dag)
+    assert pickle.loads(pickle.dumps(dag)).description is UNSET
+    assert (
+        repr(dag) == "DAG(dag_id='d', is_paused=True, owners=['a'], additional_properties={'extra_key': 1})"
+    )
+
+
+def test_model_reprs_hide_passwords_and_connection_extras() -> None:
+    from airflow_rest_v1.models import Connection, User
+
+    conn = Connection(
+        connection_id="c", conn_type="http", password="pw-s3cret", extra='{"token": "tk-s3cret"}'
+    )
+    user = User(email="e@x", first_name="f", last_name="l", username="u", password="pw-s3cret")
+    for text in (repr(conn), repr(user)):
+        assert "s3cret" not in text
+        assert "password='***'" in text
+    assert "extra='***'" in repr(conn)
+    assert (
+        repr(Connection(connection_id="c", password=None)) == "Connection(connection_id='c', password=None)"
+    )

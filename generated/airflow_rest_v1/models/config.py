@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.config_section import ConfigSection
@@ -23,7 +20,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class Config:
     """The configuration.
 
@@ -31,8 +27,33 @@ class Config:
         sections (list[ConfigSection] | Unset):
     """
 
-    sections: list[ConfigSection] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "sections",
+        "additional_properties",
+    )
+
+    sections: list[ConfigSection] | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, sections: list[ConfigSection] | Unset = UNSET) -> None:
+        self.sections = sections
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.sections,
+            self.additional_properties,
+        ) == (
+            other.sections,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         sections: list[dict[str, Any]] | Unset = UNSET

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.config_option import ConfigOption
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class ConfigSection:
     """The section of configuration.
 
@@ -33,9 +29,38 @@ class ConfigSection:
         options (list[ConfigOption] | Unset):
     """
 
-    name: str | Unset = UNSET
-    options: list[ConfigOption] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "name",
+        "options",
+        "additional_properties",
+    )
+
+    name: str | Unset
+    options: list[ConfigOption] | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, name: str | Unset = UNSET, options: list[ConfigOption] | Unset = UNSET) -> None:
+        self.name = name
+        self.options = options
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.name,
+            self.options,
+            self.additional_properties,
+        ) == (
+            other.name,
+            other.options,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class CreateDatasetEvent:
     """
     Attributes:
@@ -32,9 +28,38 @@ class CreateDatasetEvent:
         extra (CreateDatasetEventExtraType0 | None | Unset): The dataset event extra
     """
 
+    __slots__ = (
+        "dataset_uri",
+        "extra",
+        "additional_properties",
+    )
+
     dataset_uri: str
-    extra: CreateDatasetEventExtraType0 | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    extra: CreateDatasetEventExtraType0 | None | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, dataset_uri: str, extra: CreateDatasetEventExtraType0 | None | Unset = UNSET) -> None:
+        self.dataset_uri = dataset_uri
+        self.extra = extra
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.dataset_uri,
+            self.extra,
+            self.additional_properties,
+        ) == (
+            other.dataset_uri,
+            other.extra,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         dataset_uri = self.dataset_uri

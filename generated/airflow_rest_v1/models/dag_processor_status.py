@@ -6,11 +6,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
 from ..models.health_status import HealthStatus
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="DagProcessorStatus")
 
@@ -22,7 +19,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DagProcessorStatus:
     """The status and the latest dag processor heartbeat.
 
@@ -34,9 +30,42 @@ class DagProcessorStatus:
             status (HealthStatus | None | Unset): Health status
     """
 
-    latest_dag_processor_heartbeat: datetime.datetime | None | Unset = UNSET
-    status: HealthStatus | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "latest_dag_processor_heartbeat",
+        "status",
+        "additional_properties",
+    )
+
+    latest_dag_processor_heartbeat: datetime.datetime | None | Unset
+    status: HealthStatus | None | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        latest_dag_processor_heartbeat: datetime.datetime | None | Unset = UNSET,
+        status: HealthStatus | None | Unset = UNSET,
+    ) -> None:
+        self.latest_dag_processor_heartbeat = latest_dag_processor_heartbeat
+        self.status = status
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.latest_dag_processor_heartbeat,
+            self.status,
+            self.additional_properties,
+        ) == (
+            other.latest_dag_processor_heartbeat,
+            other.status,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         latest_dag_processor_heartbeat: None | str | Unset

@@ -6,12 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
 from ..models.dag_run_run_type import DAGRunRunType
 from ..models.dag_state import DagState
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.dag_run_conf import DAGRunConf
@@ -39,7 +36,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DAGRun:
     """
     Attributes:
@@ -93,21 +89,114 @@ class DAGRun:
             *Changed in version 2.1.3*&#58; 'queued' is added as a possible value.
     """
 
-    conf: DAGRunConf | Unset = UNSET
-    dag_id: str | Unset = UNSET
-    dag_run_id: None | str | Unset = UNSET
-    data_interval_end: datetime.datetime | None | Unset = UNSET
-    data_interval_start: datetime.datetime | None | Unset = UNSET
-    end_date: datetime.datetime | None | Unset = UNSET
-    execution_date: datetime.datetime | None | Unset = UNSET
-    external_trigger: bool | Unset = UNSET
-    last_scheduling_decision: datetime.datetime | None | Unset = UNSET
-    logical_date: datetime.datetime | None | Unset = UNSET
-    note: None | str | Unset = UNSET
-    run_type: DAGRunRunType | Unset = UNSET
-    start_date: datetime.datetime | None | Unset = UNSET
-    state: DagState | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "conf",
+        "dag_id",
+        "dag_run_id",
+        "data_interval_end",
+        "data_interval_start",
+        "end_date",
+        "execution_date",
+        "external_trigger",
+        "last_scheduling_decision",
+        "logical_date",
+        "note",
+        "run_type",
+        "start_date",
+        "state",
+        "additional_properties",
+    )
+
+    conf: DAGRunConf | Unset
+    dag_id: str | Unset
+    dag_run_id: None | str | Unset
+    data_interval_end: datetime.datetime | None | Unset
+    data_interval_start: datetime.datetime | None | Unset
+    end_date: datetime.datetime | None | Unset
+    execution_date: datetime.datetime | None | Unset
+    external_trigger: bool | Unset
+    last_scheduling_decision: datetime.datetime | None | Unset
+    logical_date: datetime.datetime | None | Unset
+    note: None | str | Unset
+    run_type: DAGRunRunType | Unset
+    start_date: datetime.datetime | None | Unset
+    state: DagState | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        conf: DAGRunConf | Unset = UNSET,
+        dag_id: str | Unset = UNSET,
+        dag_run_id: None | str | Unset = UNSET,
+        data_interval_end: datetime.datetime | None | Unset = UNSET,
+        data_interval_start: datetime.datetime | None | Unset = UNSET,
+        end_date: datetime.datetime | None | Unset = UNSET,
+        execution_date: datetime.datetime | None | Unset = UNSET,
+        external_trigger: bool | Unset = UNSET,
+        last_scheduling_decision: datetime.datetime | None | Unset = UNSET,
+        logical_date: datetime.datetime | None | Unset = UNSET,
+        note: None | str | Unset = UNSET,
+        run_type: DAGRunRunType | Unset = UNSET,
+        start_date: datetime.datetime | None | Unset = UNSET,
+        state: DagState | Unset = UNSET,
+    ) -> None:
+        self.conf = conf
+        self.dag_id = dag_id
+        self.dag_run_id = dag_run_id
+        self.data_interval_end = data_interval_end
+        self.data_interval_start = data_interval_start
+        self.end_date = end_date
+        self.execution_date = execution_date
+        self.external_trigger = external_trigger
+        self.last_scheduling_decision = last_scheduling_decision
+        self.logical_date = logical_date
+        self.note = note
+        self.run_type = run_type
+        self.start_date = start_date
+        self.state = state
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.conf,
+            self.dag_id,
+            self.dag_run_id,
+            self.data_interval_end,
+            self.data_interval_start,
+            self.end_date,
+            self.execution_date,
+            self.external_trigger,
+            self.last_scheduling_decision,
+            self.logical_date,
+            self.note,
+            self.run_type,
+            self.start_date,
+            self.state,
+            self.additional_properties,
+        ) == (
+            other.conf,
+            other.dag_id,
+            other.dag_run_id,
+            other.data_interval_end,
+            other.data_interval_start,
+            other.end_date,
+            other.execution_date,
+            other.external_trigger,
+            other.last_scheduling_decision,
+            other.logical_date,
+            other.note,
+            other.run_type,
+            other.start_date,
+            other.state,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         conf: dict[str, Any] | Unset = UNSET

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.dag_stats_state_collection_item import DagStatsStateCollectionItem
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DagStatsCollectionItem:
     """DagStats entry collection item.
 
@@ -33,9 +29,40 @@ class DagStatsCollectionItem:
         stats (list[DagStatsStateCollectionItem] | None | Unset):
     """
 
-    dag_id: str | Unset = UNSET
-    stats: list[DagStatsStateCollectionItem] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "dag_id",
+        "stats",
+        "additional_properties",
+    )
+
+    dag_id: str | Unset
+    stats: list[DagStatsStateCollectionItem] | None | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self, dag_id: str | Unset = UNSET, stats: list[DagStatsStateCollectionItem] | None | Unset = UNSET
+    ) -> None:
+        self.dag_id = dag_id
+        self.stats = stats
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.dag_id,
+            self.stats,
+            self.additional_properties,
+        ) == (
+            other.dag_id,
+            other.stats,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         dag_id = self.dag_id

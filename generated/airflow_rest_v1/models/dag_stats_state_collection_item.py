@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="DagStatsStateCollectionItem")
 
@@ -20,7 +17,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DagStatsStateCollectionItem:
     """DagStatsState entry collection item.
 
@@ -29,9 +25,38 @@ class DagStatsStateCollectionItem:
         state (str | Unset): The DAG state.
     """
 
-    count: int | Unset = UNSET
-    state: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "count",
+        "state",
+        "additional_properties",
+    )
+
+    count: int | Unset
+    state: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, count: int | Unset = UNSET, state: str | Unset = UNSET) -> None:
+        self.count = count
+        self.state = state
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.count,
+            self.state,
+            self.additional_properties,
+        ) == (
+            other.count,
+            other.state,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count

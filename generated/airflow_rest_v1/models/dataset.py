@@ -6,10 +6,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference
@@ -34,7 +31,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class Dataset:
     """A dataset item.
 
@@ -51,15 +47,78 @@ class Dataset:
             uri (str | Unset): The dataset uri
     """
 
-    aliases: list[DatasetAliasesItem] | Unset = UNSET
-    consuming_dags: list[DagScheduleDatasetReference] | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    extra: DatasetExtraType0 | None | Unset = UNSET
-    id: int | Unset = UNSET
-    producing_tasks: list[TaskOutletDatasetReference] | Unset = UNSET
-    updated_at: datetime.datetime | Unset = UNSET
-    uri: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "aliases",
+        "consuming_dags",
+        "created_at",
+        "extra",
+        "id",
+        "producing_tasks",
+        "updated_at",
+        "uri",
+        "additional_properties",
+    )
+
+    aliases: list[DatasetAliasesItem] | Unset
+    consuming_dags: list[DagScheduleDatasetReference] | Unset
+    created_at: datetime.datetime | Unset
+    extra: DatasetExtraType0 | None | Unset
+    id: int | Unset
+    producing_tasks: list[TaskOutletDatasetReference] | Unset
+    updated_at: datetime.datetime | Unset
+    uri: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        aliases: list[DatasetAliasesItem] | Unset = UNSET,
+        consuming_dags: list[DagScheduleDatasetReference] | Unset = UNSET,
+        created_at: datetime.datetime | Unset = UNSET,
+        extra: DatasetExtraType0 | None | Unset = UNSET,
+        id: int | Unset = UNSET,
+        producing_tasks: list[TaskOutletDatasetReference] | Unset = UNSET,
+        updated_at: datetime.datetime | Unset = UNSET,
+        uri: str | Unset = UNSET,
+    ) -> None:
+        self.aliases = aliases
+        self.consuming_dags = consuming_dags
+        self.created_at = created_at
+        self.extra = extra
+        self.id = id
+        self.producing_tasks = producing_tasks
+        self.updated_at = updated_at
+        self.uri = uri
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.aliases,
+            self.consuming_dags,
+            self.created_at,
+            self.extra,
+            self.id,
+            self.producing_tasks,
+            self.updated_at,
+            self.uri,
+            self.additional_properties,
+        ) == (
+            other.aliases,
+            other.consuming_dags,
+            other.created_at,
+            other.extra,
+            other.id,
+            other.producing_tasks,
+            other.updated_at,
+            other.uri,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         aliases: list[dict[str, Any]] | Unset = UNSET

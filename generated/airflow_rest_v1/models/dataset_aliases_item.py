@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="DatasetAliasesItem")
 
@@ -20,7 +17,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DatasetAliasesItem:
     """
     Attributes:
@@ -28,9 +24,38 @@ class DatasetAliasesItem:
         name (str | Unset):
     """
 
-    id: int | Unset = UNSET
-    name: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "id",
+        "name",
+        "additional_properties",
+    )
+
+    id: int | Unset
+    name: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, id: int | Unset = UNSET, name: str | Unset = UNSET) -> None:
+        self.id = id
+        self.name = name
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id,
+            self.name,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.name,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

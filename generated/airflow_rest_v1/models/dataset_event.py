@@ -6,10 +6,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.basic_dag_run import BasicDAGRun
@@ -34,7 +31,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class DatasetEvent:
     """A dataset event.
 
@@ -53,17 +49,90 @@ class DatasetEvent:
             timestamp (datetime.datetime | Unset): The dataset event creation time
     """
 
-    created_dagruns: list[BasicDAGRun] | Unset = UNSET
-    dataset_id: int | Unset = UNSET
-    dataset_uri: str | Unset = UNSET
-    extra: DatasetEventExtraType0 | None | Unset = UNSET
-    id: int | Unset = UNSET
-    source_dag_id: None | str | Unset = UNSET
-    source_map_index: int | None | Unset = UNSET
-    source_run_id: None | str | Unset = UNSET
-    source_task_id: None | str | Unset = UNSET
-    timestamp: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "created_dagruns",
+        "dataset_id",
+        "dataset_uri",
+        "extra",
+        "id",
+        "source_dag_id",
+        "source_map_index",
+        "source_run_id",
+        "source_task_id",
+        "timestamp",
+        "additional_properties",
+    )
+
+    created_dagruns: list[BasicDAGRun] | Unset
+    dataset_id: int | Unset
+    dataset_uri: str | Unset
+    extra: DatasetEventExtraType0 | None | Unset
+    id: int | Unset
+    source_dag_id: None | str | Unset
+    source_map_index: int | None | Unset
+    source_run_id: None | str | Unset
+    source_task_id: None | str | Unset
+    timestamp: datetime.datetime | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        created_dagruns: list[BasicDAGRun] | Unset = UNSET,
+        dataset_id: int | Unset = UNSET,
+        dataset_uri: str | Unset = UNSET,
+        extra: DatasetEventExtraType0 | None | Unset = UNSET,
+        id: int | Unset = UNSET,
+        source_dag_id: None | str | Unset = UNSET,
+        source_map_index: int | None | Unset = UNSET,
+        source_run_id: None | str | Unset = UNSET,
+        source_task_id: None | str | Unset = UNSET,
+        timestamp: datetime.datetime | Unset = UNSET,
+    ) -> None:
+        self.created_dagruns = created_dagruns
+        self.dataset_id = dataset_id
+        self.dataset_uri = dataset_uri
+        self.extra = extra
+        self.id = id
+        self.source_dag_id = source_dag_id
+        self.source_map_index = source_map_index
+        self.source_run_id = source_run_id
+        self.source_task_id = source_task_id
+        self.timestamp = timestamp
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.created_dagruns,
+            self.dataset_id,
+            self.dataset_uri,
+            self.extra,
+            self.id,
+            self.source_dag_id,
+            self.source_map_index,
+            self.source_run_id,
+            self.source_task_id,
+            self.timestamp,
+            self.additional_properties,
+        ) == (
+            other.created_dagruns,
+            other.dataset_id,
+            other.dataset_uri,
+            other.extra,
+            other.id,
+            other.source_dag_id,
+            other.source_map_index,
+            other.source_run_id,
+            other.source_task_id,
+            other.timestamp,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         created_dagruns: list[dict[str, Any]] | Unset = UNSET

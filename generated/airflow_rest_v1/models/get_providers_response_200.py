@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.provider import Provider
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class GetProvidersResponse200:
     """
     Attributes:
@@ -33,9 +29,38 @@ class GetProvidersResponse200:
             (limit, offset) are applied.
     """
 
-    providers: list[Provider] | Unset = UNSET
-    total_entries: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "providers",
+        "total_entries",
+        "additional_properties",
+    )
+
+    providers: list[Provider] | Unset
+    total_entries: int | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, providers: list[Provider] | Unset = UNSET, total_entries: int | Unset = UNSET) -> None:
+        self.providers = providers
+        self.total_entries = total_entries
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.providers,
+            self.total_entries,
+            self.additional_properties,
+        ) == (
+            other.providers,
+            other.total_entries,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         providers: list[dict[str, Any]] | Unset = UNSET

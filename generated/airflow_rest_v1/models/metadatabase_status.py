@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
 from ..models.health_status import HealthStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="MetadatabaseStatus")
 
@@ -20,7 +17,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class MetadatabaseStatus:
     """The status of the metadatabase.
 
@@ -28,8 +24,33 @@ class MetadatabaseStatus:
         status (HealthStatus | None | Unset): Health status
     """
 
-    status: HealthStatus | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "status",
+        "additional_properties",
+    )
+
+    status: HealthStatus | None | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, status: HealthStatus | None | Unset = UNSET) -> None:
+        self.status = status
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.status,
+            self.additional_properties,
+        ) == (
+            other.status,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         status: None | str | Unset

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
@@ -40,7 +37,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class PluginCollectionItem:
     """A plugin Item.
 
@@ -63,20 +59,108 @@ class PluginCollectionItem:
             timetables (list[str] | Unset): The plugin timetables
     """
 
-    appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset = UNSET
-    appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset = UNSET
-    executors: list[None | str] | Unset = UNSET
-    flask_blueprints: list[None | str] | Unset = UNSET
-    global_operator_extra_links: list[None | str] | Unset = UNSET
-    hooks: list[None | str] | Unset = UNSET
-    listeners: list[str] | Unset = UNSET
-    macros: list[None | str] | Unset = UNSET
-    name: str | Unset = UNSET
-    operator_extra_links: list[None | str] | Unset = UNSET
-    source: None | str | Unset = UNSET
-    ti_deps: list[str] | Unset = UNSET
-    timetables: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "appbuilder_menu_items",
+        "appbuilder_views",
+        "executors",
+        "flask_blueprints",
+        "global_operator_extra_links",
+        "hooks",
+        "listeners",
+        "macros",
+        "name",
+        "operator_extra_links",
+        "source",
+        "ti_deps",
+        "timetables",
+        "additional_properties",
+    )
+
+    appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset
+    appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset
+    executors: list[None | str] | Unset
+    flask_blueprints: list[None | str] | Unset
+    global_operator_extra_links: list[None | str] | Unset
+    hooks: list[None | str] | Unset
+    listeners: list[str] | Unset
+    macros: list[None | str] | Unset
+    name: str | Unset
+    operator_extra_links: list[None | str] | Unset
+    source: None | str | Unset
+    ti_deps: list[str] | Unset
+    timetables: list[str] | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset = UNSET,
+        appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset = UNSET,
+        executors: list[None | str] | Unset = UNSET,
+        flask_blueprints: list[None | str] | Unset = UNSET,
+        global_operator_extra_links: list[None | str] | Unset = UNSET,
+        hooks: list[None | str] | Unset = UNSET,
+        listeners: list[str] | Unset = UNSET,
+        macros: list[None | str] | Unset = UNSET,
+        name: str | Unset = UNSET,
+        operator_extra_links: list[None | str] | Unset = UNSET,
+        source: None | str | Unset = UNSET,
+        ti_deps: list[str] | Unset = UNSET,
+        timetables: list[str] | Unset = UNSET,
+    ) -> None:
+        self.appbuilder_menu_items = appbuilder_menu_items
+        self.appbuilder_views = appbuilder_views
+        self.executors = executors
+        self.flask_blueprints = flask_blueprints
+        self.global_operator_extra_links = global_operator_extra_links
+        self.hooks = hooks
+        self.listeners = listeners
+        self.macros = macros
+        self.name = name
+        self.operator_extra_links = operator_extra_links
+        self.source = source
+        self.ti_deps = ti_deps
+        self.timetables = timetables
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.appbuilder_menu_items,
+            self.appbuilder_views,
+            self.executors,
+            self.flask_blueprints,
+            self.global_operator_extra_links,
+            self.hooks,
+            self.listeners,
+            self.macros,
+            self.name,
+            self.operator_extra_links,
+            self.source,
+            self.ti_deps,
+            self.timetables,
+            self.additional_properties,
+        ) == (
+            other.appbuilder_menu_items,
+            other.appbuilder_views,
+            other.executors,
+            other.flask_blueprints,
+            other.global_operator_extra_links,
+            other.hooks,
+            other.listeners,
+            other.macros,
+            other.name,
+            other.operator_extra_links,
+            other.source,
+            other.ti_deps,
+            other.timetables,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         appbuilder_menu_items: list[dict[str, Any] | None] | Unset = UNSET

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="SetDagRunNote")
 
@@ -19,15 +16,39 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class SetDagRunNote:
     """
     Attributes:
         note (str | Unset): Custom notes left by users for this Dag Run.
     """
 
-    note: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "note",
+        "additional_properties",
+    )
+
+    note: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, note: str | Unset = UNSET) -> None:
+        self.note = note
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.note,
+            self.additional_properties,
+        ) == (
+            other.note,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         note = self.note

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.task import Task
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class TaskCollection:
     """Collection of tasks.
 
@@ -33,9 +29,38 @@ class TaskCollection:
         total_entries (int | Unset):
     """
 
-    tasks: list[Task] | Unset = UNSET
-    total_entries: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "tasks",
+        "total_entries",
+        "additional_properties",
+    )
+
+    tasks: list[Task] | Unset
+    total_entries: int | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, tasks: list[Task] | Unset = UNSET, total_entries: int | Unset = UNSET) -> None:
+        self.tasks = tasks
+        self.total_entries = total_entries
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.tasks,
+            self.total_entries,
+            self.additional_properties,
+        ) == (
+            other.tasks,
+            other.total_entries,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         tasks: list[dict[str, Any]] | Unset = UNSET

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.task_instance import TaskInstance
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class TaskInstanceCollection:
     """Collection of task instances.
 
@@ -36,9 +32,38 @@ class TaskInstanceCollection:
                 (limit, offset) are applied.
     """
 
+    __slots__ = (
+        "task_instances",
+        "total_entries",
+        "additional_properties",
+    )
+
     task_instances: list[TaskInstance]
-    total_entries: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    total_entries: int | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, task_instances: list[TaskInstance], total_entries: int | Unset = UNSET) -> None:
+        self.task_instances = task_instances
+        self.total_entries = total_entries
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.task_instances,
+            self.total_entries,
+            self.additional_properties,
+        ) == (
+            other.task_instances,
+            other.total_entries,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         task_instances = []

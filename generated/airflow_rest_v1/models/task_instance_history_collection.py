@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.task_instance_history import TaskInstanceHistory
@@ -24,7 +21,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class TaskInstanceHistoryCollection:
     """Collection of task instances .
 
@@ -36,9 +32,40 @@ class TaskInstanceHistoryCollection:
             task_instances (list[TaskInstanceHistory] | Unset):
     """
 
-    total_entries: int | Unset = UNSET
-    task_instances: list[TaskInstanceHistory] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "total_entries",
+        "task_instances",
+        "additional_properties",
+    )
+
+    total_entries: int | Unset
+    task_instances: list[TaskInstanceHistory] | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self, total_entries: int | Unset = UNSET, task_instances: list[TaskInstanceHistory] | Unset = UNSET
+    ) -> None:
+        self.total_entries = total_entries
+        self.task_instances = task_instances
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.total_entries,
+            self.task_instances,
+            self.additional_properties,
+        ) == (
+            other.total_entries,
+            other.task_instances,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         total_entries = self.total_entries

@@ -6,10 +6,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
@@ -36,7 +33,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class User:
     """A user object with sensitive data.
 
@@ -68,20 +64,108 @@ class User:
             password (str | Unset):
     """
 
+    __slots__ = (
+        "email",
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "changed_on",
+        "created_on",
+        "fail_login_count",
+        "failed_login_count",
+        "last_login",
+        "login_count",
+        "roles",
+        "password",
+        "additional_properties",
+    )
+
     email: str
     first_name: str
     last_name: str
     username: str
-    active: bool | None | Unset = UNSET
-    changed_on: datetime.datetime | None | Unset = UNSET
-    created_on: datetime.datetime | None | Unset = UNSET
-    fail_login_count: int | None | Unset = UNSET
-    failed_login_count: int | None | Unset = UNSET
-    last_login: datetime.datetime | None | Unset = UNSET
-    login_count: int | None | Unset = UNSET
-    roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET
-    password: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    active: bool | None | Unset
+    changed_on: datetime.datetime | None | Unset
+    created_on: datetime.datetime | None | Unset
+    fail_login_count: int | None | Unset
+    failed_login_count: int | None | Unset
+    last_login: datetime.datetime | None | Unset
+    login_count: int | None | Unset
+    roles: list[None | UserCollectionItemRolesItemType0] | Unset
+    password: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        email: str,
+        first_name: str,
+        last_name: str,
+        username: str,
+        active: bool | None | Unset = UNSET,
+        changed_on: datetime.datetime | None | Unset = UNSET,
+        created_on: datetime.datetime | None | Unset = UNSET,
+        fail_login_count: int | None | Unset = UNSET,
+        failed_login_count: int | None | Unset = UNSET,
+        last_login: datetime.datetime | None | Unset = UNSET,
+        login_count: int | None | Unset = UNSET,
+        roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET,
+        password: str | Unset = UNSET,
+    ) -> None:
+        self.email = email
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.active = active
+        self.changed_on = changed_on
+        self.created_on = created_on
+        self.fail_login_count = fail_login_count
+        self.failed_login_count = failed_login_count
+        self.last_login = last_login
+        self.login_count = login_count
+        self.roles = roles
+        self.password = password
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.email,
+            self.first_name,
+            self.last_name,
+            self.username,
+            self.active,
+            self.changed_on,
+            self.created_on,
+            self.fail_login_count,
+            self.failed_login_count,
+            self.last_login,
+            self.login_count,
+            self.roles,
+            self.password,
+            self.additional_properties,
+        ) == (
+            other.email,
+            other.first_name,
+            other.last_name,
+            other.username,
+            other.active,
+            other.changed_on,
+            other.created_on,
+            other.fail_login_count,
+            other.failed_login_count,
+            other.last_login,
+            other.login_count,
+            other.roles,
+            other.password,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self, hidden=("password",))
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email

@@ -6,10 +6,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
@@ -35,7 +32,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class UserCollectionItem:
     """A user object.
 
@@ -66,19 +62,102 @@ class UserCollectionItem:
                 *Changed in version 2.2.0*&#58; A minimum character length requirement ('minLength') is added.
     """
 
-    active: bool | None | Unset = UNSET
-    changed_on: datetime.datetime | None | Unset = UNSET
-    created_on: datetime.datetime | None | Unset = UNSET
-    email: str | Unset = UNSET
-    fail_login_count: int | None | Unset = UNSET
-    failed_login_count: int | None | Unset = UNSET
-    first_name: str | Unset = UNSET
-    last_login: datetime.datetime | None | Unset = UNSET
-    last_name: str | Unset = UNSET
-    login_count: int | None | Unset = UNSET
-    roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET
-    username: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "active",
+        "changed_on",
+        "created_on",
+        "email",
+        "fail_login_count",
+        "failed_login_count",
+        "first_name",
+        "last_login",
+        "last_name",
+        "login_count",
+        "roles",
+        "username",
+        "additional_properties",
+    )
+
+    active: bool | None | Unset
+    changed_on: datetime.datetime | None | Unset
+    created_on: datetime.datetime | None | Unset
+    email: str | Unset
+    fail_login_count: int | None | Unset
+    failed_login_count: int | None | Unset
+    first_name: str | Unset
+    last_login: datetime.datetime | None | Unset
+    last_name: str | Unset
+    login_count: int | None | Unset
+    roles: list[None | UserCollectionItemRolesItemType0] | Unset
+    username: str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        active: bool | None | Unset = UNSET,
+        changed_on: datetime.datetime | None | Unset = UNSET,
+        created_on: datetime.datetime | None | Unset = UNSET,
+        email: str | Unset = UNSET,
+        fail_login_count: int | None | Unset = UNSET,
+        failed_login_count: int | None | Unset = UNSET,
+        first_name: str | Unset = UNSET,
+        last_login: datetime.datetime | None | Unset = UNSET,
+        last_name: str | Unset = UNSET,
+        login_count: int | None | Unset = UNSET,
+        roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET,
+        username: str | Unset = UNSET,
+    ) -> None:
+        self.active = active
+        self.changed_on = changed_on
+        self.created_on = created_on
+        self.email = email
+        self.fail_login_count = fail_login_count
+        self.failed_login_count = failed_login_count
+        self.first_name = first_name
+        self.last_login = last_login
+        self.last_name = last_name
+        self.login_count = login_count
+        self.roles = roles
+        self.username = username
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.active,
+            self.changed_on,
+            self.created_on,
+            self.email,
+            self.fail_login_count,
+            self.failed_login_count,
+            self.first_name,
+            self.last_login,
+            self.last_name,
+            self.login_count,
+            self.roles,
+            self.username,
+            self.additional_properties,
+        ) == (
+            other.active,
+            other.changed_on,
+            other.created_on,
+            other.email,
+            other.fail_login_count,
+            other.failed_login_count,
+            other.first_name,
+            other.last_login,
+            other.last_name,
+            other.login_count,
+            other.roles,
+            other.username,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         active: bool | None | Unset

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Variable")
 
@@ -21,7 +18,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class Variable:
     """Full representation of Variable
 
@@ -33,10 +29,43 @@ class Variable:
             *New in version 2.4.0*
     """
 
+    __slots__ = (
+        "key",
+        "value",
+        "description",
+        "additional_properties",
+    )
+
     key: str
     value: str
-    description: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    description: None | str | Unset
+    additional_properties: dict[str, Any]
+
+    def __init__(self, key: str, value: str, description: None | str | Unset = UNSET) -> None:
+        self.key = key
+        self.value = value
+        self.description = description
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.key,
+            self.value,
+            self.description,
+            self.additional_properties,
+        ) == (
+            other.key,
+            other.value,
+            other.description,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key

@@ -6,10 +6,7 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat
+from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.x_com_value_type_5_type_0 import XComValueType5Type0
@@ -30,7 +27,6 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-@_attrs_define
 class XCom:
     """Full representations of XCom entry.
 
@@ -44,14 +40,72 @@ class XCom:
         value (bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0): The value(s),
     """
 
-    dag_id: str | Unset = UNSET
-    execution_date: datetime.datetime | Unset = UNSET
-    key: str | Unset = UNSET
-    map_index: int | Unset = UNSET
-    task_id: str | Unset = UNSET
-    timestamp: datetime.datetime | Unset = UNSET
-    value: bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0 = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "dag_id",
+        "execution_date",
+        "key",
+        "map_index",
+        "task_id",
+        "timestamp",
+        "value",
+        "additional_properties",
+    )
+
+    dag_id: str | Unset
+    execution_date: datetime.datetime | Unset
+    key: str | Unset
+    map_index: int | Unset
+    task_id: str | Unset
+    timestamp: datetime.datetime | Unset
+    value: bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        dag_id: str | Unset = UNSET,
+        execution_date: datetime.datetime | Unset = UNSET,
+        key: str | Unset = UNSET,
+        map_index: int | Unset = UNSET,
+        task_id: str | Unset = UNSET,
+        timestamp: datetime.datetime | Unset = UNSET,
+        value: bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0 = UNSET,
+    ) -> None:
+        self.dag_id = dag_id
+        self.execution_date = execution_date
+        self.key = key
+        self.map_index = map_index
+        self.task_id = task_id
+        self.timestamp = timestamp
+        self.value = value
+        self.additional_properties = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.dag_id,
+            self.execution_date,
+            self.key,
+            self.map_index,
+            self.task_id,
+            self.timestamp,
+            self.value,
+            self.additional_properties,
+        ) == (
+            other.dag_id,
+            other.execution_date,
+            other.key,
+            other.map_index,
+            other.task_id,
+            other.timestamp,
+            other.value,
+            other.additional_properties,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         dag_id = self.dag_id
