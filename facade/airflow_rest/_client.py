@@ -344,6 +344,7 @@ class AirflowClient(_Base, Operations):
                 return
             yield from items
             yielded += len(items)
+            del _page, items  # not kept alive while the next page is fetched
 
     def _walk(self, req: pg.PageRequest) -> Iterator[tuple[Any, list[Any]]]:
         flow = pg.sequential(req)
@@ -352,6 +353,7 @@ class AirflowClient(_Base, Operations):
                 pair = flow.send(req.operation(**req.params, limit=step.limit, offset=step.offset))
                 assert not isinstance(pair, pg.Fetch)
                 yield pair
+                del pair
             else:
                 yield step
 
@@ -561,6 +563,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             yielded += len(items)
             if req.max_items is not None and yielded >= req.max_items:
                 return
+            del _page, items
 
     async def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[tuple[Any, list[Any]]]:
         if req.max_items == 0:
@@ -619,6 +622,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
                 pair = flow.send(await req.operation(**req.params, limit=step.limit, offset=step.offset))
                 assert not isinstance(pair, pg.Fetch)
                 yield pair
+                del pair
             else:
                 yield step
 

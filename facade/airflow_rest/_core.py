@@ -158,6 +158,9 @@ def connection_error(
     url = errors.safe_url(request.url)
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__
+        detail = str(exc).strip()
+        if detail and detail.lower() not in ("timed out", "the read operation timed out"):
+            kind = f"{kind}: {detail}"
         return errors.APITimeoutError(
             f"{where(operation, request)} timed out ({kind})", method=request.method, url=url
         )

@@ -155,7 +155,9 @@ def sequential(req: PageRequest) -> Generator[Fetch | tuple[Any, list[Any]], Any
             report_change(req, first=first_total, now=total, offset=offset)
             first_total = total
         yield page, items
-        fetched += len(items)
-        offset += len(items)
-        if not items or offset >= total:
+        count = len(items)
+        del page, items  # let this page go before the next is fetched and decoded
+        fetched += count
+        offset += count
+        if not count or offset >= total:
             return

@@ -88,7 +88,7 @@ class ActionCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            actions = [Action.from_dict(_i0) for _i0 in src_dict["actions"]]
+            actions = list(map(Action.from_dict, src_dict["actions"]))
             action_collection = cls(
                 src_dict["total_entries"],
                 actions,
@@ -104,7 +104,7 @@ class ActionCollection:
         get = src_dict.get
         actions = get("actions", UNSET)
         if actions is not UNSET:
-            actions = [Action.from_dict(_i0) for _i0 in actions]
+            actions = list(map(Action.from_dict, actions))
         action_collection = cls(
             get("total_entries", UNSET),
             actions,

@@ -74,7 +74,7 @@ class Config:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            sections = [ConfigSection.from_dict(_i0) for _i0 in src_dict["sections"]]
+            sections = list(map(ConfigSection.from_dict, src_dict["sections"]))
             config = cls(
                 sections,
             )
@@ -87,7 +87,7 @@ class Config:
         get = src_dict.get
         sections = get("sections", UNSET)
         if sections is not UNSET:
-            sections = [ConfigSection.from_dict(_i0) for _i0 in sections]
+            sections = list(map(ConfigSection.from_dict, sections))
         config = cls(
             sections,
         )

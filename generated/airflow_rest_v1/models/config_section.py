@@ -85,7 +85,7 @@ class ConfigSection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            options = [ConfigOption.from_dict(_i0) for _i0 in src_dict["options"]]
+            options = list(map(ConfigOption.from_dict, src_dict["options"]))
             config_section = cls(
                 src_dict["name"],
                 options,
@@ -101,7 +101,7 @@ class ConfigSection:
         get = src_dict.get
         options = get("options", UNSET)
         if options is not UNSET:
-            options = [ConfigOption.from_dict(_i0) for _i0 in options]
+            options = list(map(ConfigOption.from_dict, options))
         config_section = cls(
             get("name", UNSET),
             options,

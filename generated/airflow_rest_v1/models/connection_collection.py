@@ -90,7 +90,7 @@ class ConnectionCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in src_dict["connections"]]
+            connections = list(map(ConnectionCollectionItem.from_dict, src_dict["connections"]))
             connection_collection = cls(
                 src_dict["total_entries"],
                 connections,
@@ -106,7 +106,7 @@ class ConnectionCollection:
         get = src_dict.get
         connections = get("connections", UNSET)
         if connections is not UNSET:
-            connections = [ConnectionCollectionItem.from_dict(_i0) for _i0 in connections]
+            connections = list(map(ConnectionCollectionItem.from_dict, connections))
         connection_collection = cls(
             get("total_entries", UNSET),
             connections,

@@ -39,7 +39,7 @@ class CreateDatasetEventExtraType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        create_dataset_event_extra_type_0 = cls()
+        create_dataset_event_extra_type_0 = cls.__new__(cls)  # its only field is set below
         create_dataset_event_extra_type_0.additional_properties = dict(src_dict)
         return create_dataset_event_extra_type_0
 

@@ -636,7 +636,7 @@ class DAG:
 
             tags = src_dict["tags"]
             if tags is not None:
-                tags = [Tag.from_dict(_i0) for _i0 in tags]
+                tags = list(map(Tag.from_dict, tags))
             dag = cls(
                 src_dict["dag_display_name"],
                 src_dict["dag_id"],
@@ -747,7 +747,7 @@ class DAG:
 
         tags = get("tags", UNSET)
         if tags is not None and tags is not UNSET:
-            tags = [Tag.from_dict(_i0) for _i0 in tags]
+            tags = list(map(Tag.from_dict, tags))
         dag = cls(
             get("dag_display_name", UNSET),
             get("dag_id", UNSET),

@@ -88,7 +88,7 @@ class DAGCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dags = [DAG.from_dict(_i0) for _i0 in src_dict["dags"]]
+            dags = list(map(DAG.from_dict, src_dict["dags"]))
             dag_collection = cls(
                 src_dict["total_entries"],
                 dags,
@@ -104,7 +104,7 @@ class DAGCollection:
         get = src_dict.get
         dags = get("dags", UNSET)
         if dags is not UNSET:
-            dags = [DAG.from_dict(_i0) for _i0 in dags]
+            dags = list(map(DAG.from_dict, dags))
         dag_collection = cls(
             get("total_entries", UNSET),
             dags,

@@ -906,7 +906,7 @@ class DAGDetail:
 
             tags = src_dict["tags"]
             if tags is not None:
-                tags = [Tag.from_dict(_i0) for _i0 in tags]
+                tags = list(map(Tag.from_dict, tags))
             dag_run_timeout = src_dict["dag_run_timeout"]
             if dag_run_timeout is not None:
                 dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
@@ -1054,7 +1054,7 @@ class DAGDetail:
 
         tags = get("tags", UNSET)
         if tags is not None and tags is not UNSET:
-            tags = [Tag.from_dict(_i0) for _i0 in tags]
+            tags = list(map(Tag.from_dict, tags))
         dag_run_timeout = get("dag_run_timeout", UNSET)
         if dag_run_timeout is not None and dag_run_timeout is not UNSET:
             dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)

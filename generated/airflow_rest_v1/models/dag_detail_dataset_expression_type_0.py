@@ -39,7 +39,7 @@ class DAGDetailDatasetExpressionType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        dag_detail_dataset_expression_type_0 = cls()
+        dag_detail_dataset_expression_type_0 = cls.__new__(cls)  # its only field is set below
         dag_detail_dataset_expression_type_0.additional_properties = dict(src_dict)
         return dag_detail_dataset_expression_type_0
 

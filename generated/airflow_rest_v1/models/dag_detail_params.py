@@ -43,7 +43,7 @@ class DAGDetailParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        dag_detail_params = cls()
+        dag_detail_params = cls.__new__(cls)  # its only field is set below
         dag_detail_params.additional_properties = dict(src_dict)
         return dag_detail_params
 

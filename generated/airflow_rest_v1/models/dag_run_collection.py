@@ -88,7 +88,7 @@ class DAGRunCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dag_runs = [DAGRun.from_dict(_i0) for _i0 in src_dict["dag_runs"]]
+            dag_runs = list(map(DAGRun.from_dict, src_dict["dag_runs"]))
             dag_run_collection = cls(
                 src_dict["total_entries"],
                 dag_runs,
@@ -104,7 +104,7 @@ class DAGRunCollection:
         get = src_dict.get
         dag_runs = get("dag_runs", UNSET)
         if dag_runs is not UNSET:
-            dag_runs = [DAGRun.from_dict(_i0) for _i0 in dag_runs]
+            dag_runs = list(map(DAGRun.from_dict, dag_runs))
         dag_run_collection = cls(
             get("total_entries", UNSET),
             dag_runs,

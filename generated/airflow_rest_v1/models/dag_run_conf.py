@@ -44,7 +44,7 @@ class DAGRunConf:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        dag_run_conf = cls()
+        dag_run_conf = cls.__new__(cls)  # its only field is set below
         dag_run_conf.additional_properties = dict(src_dict)
         return dag_run_conf
 

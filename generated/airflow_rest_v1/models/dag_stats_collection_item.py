@@ -94,7 +94,7 @@ class DagStatsCollectionItem:
         try:  # the usual case: the server sent every declared field
             stats = src_dict["stats"]
             if stats is not None:
-                stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
+                stats = list(map(DagStatsStateCollectionItem.from_dict, stats))
             dag_stats_collection_item = cls(
                 src_dict["dag_id"],
                 stats,
@@ -110,7 +110,7 @@ class DagStatsCollectionItem:
         get = src_dict.get
         stats = get("stats", UNSET)
         if stats is not None and stats is not UNSET:
-            stats = [DagStatsStateCollectionItem.from_dict(_i0) for _i0 in stats]
+            stats = list(map(DagStatsStateCollectionItem.from_dict, stats))
         dag_stats_collection_item = cls(
             get("dag_id", UNSET),
             stats,

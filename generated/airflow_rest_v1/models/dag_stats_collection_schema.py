@@ -88,7 +88,7 @@ class DagStatsCollectionSchema:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in src_dict["dags"]]
+            dags = list(map(DagStatsCollectionItem.from_dict, src_dict["dags"]))
             dag_stats_collection_schema = cls(
                 src_dict["total_entries"],
                 dags,
@@ -104,7 +104,7 @@ class DagStatsCollectionSchema:
         get = src_dict.get
         dags = get("dags", UNSET)
         if dags is not UNSET:
-            dags = [DagStatsCollectionItem.from_dict(_i0) for _i0 in dags]
+            dags = list(map(DagStatsCollectionItem.from_dict, dags))
         dag_stats_collection_schema = cls(
             get("total_entries", UNSET),
             dags,

@@ -88,7 +88,7 @@ class DagWarningCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dag_warnings = [DagWarning.from_dict(_i0) for _i0 in src_dict["dag_warnings"]]
+            dag_warnings = list(map(DagWarning.from_dict, src_dict["dag_warnings"]))
             dag_warning_collection = cls(
                 src_dict["total_entries"],
                 dag_warnings,
@@ -104,7 +104,7 @@ class DagWarningCollection:
         get = src_dict.get
         dag_warnings = get("dag_warnings", UNSET)
         if dag_warnings is not UNSET:
-            dag_warnings = [DagWarning.from_dict(_i0) for _i0 in dag_warnings]
+            dag_warnings = list(map(DagWarning.from_dict, dag_warnings))
         dag_warning_collection = cls(
             get("total_entries", UNSET),
             dag_warnings,

@@ -187,19 +187,15 @@ class Dataset:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in src_dict["aliases"]]
-            consuming_dags = [
-                DagScheduleDatasetReference.from_dict(_i0) for _i0 in src_dict["consuming_dags"]
-            ]
+            aliases = list(map(DatasetAliasesItem.from_dict, src_dict["aliases"]))
+            consuming_dags = list(map(DagScheduleDatasetReference.from_dict, src_dict["consuming_dags"]))
             created_at = fromisoformat(src_dict["created_at"])
             if created_at.tzinfo is None:
                 created_at = created_at.replace(tzinfo=UTC)
             extra = src_dict["extra"]
             if extra is not None:
                 extra = DatasetExtraType0.from_dict(extra)
-            producing_tasks = [
-                TaskOutletDatasetReference.from_dict(_i0) for _i0 in src_dict["producing_tasks"]
-            ]
+            producing_tasks = list(map(TaskOutletDatasetReference.from_dict, src_dict["producing_tasks"]))
             updated_at = fromisoformat(src_dict["updated_at"])
             if updated_at.tzinfo is None:
                 updated_at = updated_at.replace(tzinfo=UTC)
@@ -222,10 +218,10 @@ class Dataset:
         get = src_dict.get
         aliases = get("aliases", UNSET)
         if aliases is not UNSET:
-            aliases = [DatasetAliasesItem.from_dict(_i0) for _i0 in aliases]
+            aliases = list(map(DatasetAliasesItem.from_dict, aliases))
         consuming_dags = get("consuming_dags", UNSET)
         if consuming_dags is not UNSET:
-            consuming_dags = [DagScheduleDatasetReference.from_dict(_i0) for _i0 in consuming_dags]
+            consuming_dags = list(map(DagScheduleDatasetReference.from_dict, consuming_dags))
         created_at = get("created_at", UNSET)
         if created_at is not UNSET:
             created_at = fromisoformat(created_at)
@@ -236,7 +232,7 @@ class Dataset:
             extra = DatasetExtraType0.from_dict(extra)
         producing_tasks = get("producing_tasks", UNSET)
         if producing_tasks is not UNSET:
-            producing_tasks = [TaskOutletDatasetReference.from_dict(_i0) for _i0 in producing_tasks]
+            producing_tasks = list(map(TaskOutletDatasetReference.from_dict, producing_tasks))
         updated_at = get("updated_at", UNSET)
         if updated_at is not UNSET:
             updated_at = fromisoformat(updated_at)

@@ -88,7 +88,7 @@ class DatasetCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            datasets = [Dataset.from_dict(_i0) for _i0 in src_dict["datasets"]]
+            datasets = list(map(Dataset.from_dict, src_dict["datasets"]))
             dataset_collection = cls(
                 src_dict["total_entries"],
                 datasets,
@@ -104,7 +104,7 @@ class DatasetCollection:
         get = src_dict.get
         datasets = get("datasets", UNSET)
         if datasets is not UNSET:
-            datasets = [Dataset.from_dict(_i0) for _i0 in datasets]
+            datasets = list(map(Dataset.from_dict, datasets))
         dataset_collection = cls(
             get("total_entries", UNSET),
             datasets,

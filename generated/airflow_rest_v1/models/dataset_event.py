@@ -213,7 +213,7 @@ class DatasetEvent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in src_dict["created_dagruns"]]
+            created_dagruns = list(map(BasicDAGRun.from_dict, src_dict["created_dagruns"]))
             extra = src_dict["extra"]
             if extra is not None:
                 extra = DatasetEventExtraType0.from_dict(extra)
@@ -243,7 +243,7 @@ class DatasetEvent:
         get = src_dict.get
         created_dagruns = get("created_dagruns", UNSET)
         if created_dagruns is not UNSET:
-            created_dagruns = [BasicDAGRun.from_dict(_i0) for _i0 in created_dagruns]
+            created_dagruns = list(map(BasicDAGRun.from_dict, created_dagruns))
         extra = get("extra", UNSET)
         if extra is not None and extra is not UNSET:
             extra = DatasetEventExtraType0.from_dict(extra)

@@ -90,7 +90,7 @@ class DatasetEventCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in src_dict["dataset_events"]]
+            dataset_events = list(map(DatasetEvent.from_dict, src_dict["dataset_events"]))
             dataset_event_collection = cls(
                 src_dict["total_entries"],
                 dataset_events,
@@ -106,7 +106,7 @@ class DatasetEventCollection:
         get = src_dict.get
         dataset_events = get("dataset_events", UNSET)
         if dataset_events is not UNSET:
-            dataset_events = [DatasetEvent.from_dict(_i0) for _i0 in dataset_events]
+            dataset_events = list(map(DatasetEvent.from_dict, dataset_events))
         dataset_event_collection = cls(
             get("total_entries", UNSET),
             dataset_events,

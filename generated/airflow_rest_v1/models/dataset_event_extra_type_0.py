@@ -39,7 +39,7 @@ class DatasetEventExtraType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        dataset_event_extra_type_0 = cls()
+        dataset_event_extra_type_0 = cls.__new__(cls)  # its only field is set below
         dataset_event_extra_type_0.additional_properties = dict(src_dict)
         return dataset_event_extra_type_0
 

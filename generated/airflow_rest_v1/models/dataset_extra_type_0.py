@@ -39,7 +39,7 @@ class DatasetExtraType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        dataset_extra_type_0 = cls()
+        dataset_extra_type_0 = cls.__new__(cls)  # its only field is set below
         dataset_extra_type_0.additional_properties = dict(src_dict)
         return dataset_extra_type_0
 

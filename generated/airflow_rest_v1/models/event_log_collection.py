@@ -91,7 +91,7 @@ class EventLogCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            event_logs = [EventLog.from_dict(_i0) for _i0 in src_dict["event_logs"]]
+            event_logs = list(map(EventLog.from_dict, src_dict["event_logs"]))
             event_log_collection = cls(
                 src_dict["total_entries"],
                 event_logs,
@@ -107,7 +107,7 @@ class EventLogCollection:
         get = src_dict.get
         event_logs = get("event_logs", UNSET)
         if event_logs is not UNSET:
-            event_logs = [EventLog.from_dict(_i0) for _i0 in event_logs]
+            event_logs = list(map(EventLog.from_dict, event_logs))
         event_log_collection = cls(
             get("total_entries", UNSET),
             event_logs,

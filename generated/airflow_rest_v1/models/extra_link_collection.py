@@ -74,7 +74,7 @@ class ExtraLinkCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            extra_links = [ExtraLink.from_dict(_i0) for _i0 in src_dict["extra_links"]]
+            extra_links = list(map(ExtraLink.from_dict, src_dict["extra_links"]))
             extra_link_collection = cls(
                 extra_links,
             )
@@ -89,7 +89,7 @@ class ExtraLinkCollection:
         get = src_dict.get
         extra_links = get("extra_links", UNSET)
         if extra_links is not UNSET:
-            extra_links = [ExtraLink.from_dict(_i0) for _i0 in extra_links]
+            extra_links = list(map(ExtraLink.from_dict, extra_links))
         extra_link_collection = cls(
             extra_links,
         )

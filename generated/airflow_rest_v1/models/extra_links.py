@@ -40,7 +40,7 @@ class ExtraLinks:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        extra_links = cls()
+        extra_links = cls.__new__(cls)  # its only field is set below
         extra_links.additional_properties = dict(src_dict)
         return extra_links
 

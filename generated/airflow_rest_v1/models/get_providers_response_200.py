@@ -85,7 +85,7 @@ class GetProvidersResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
+            providers = list(map(Provider.from_dict, src_dict["providers"]))
             get_providers_response_200 = cls(
                 providers,
                 src_dict["total_entries"],
@@ -101,7 +101,7 @@ class GetProvidersResponse200:
         get = src_dict.get
         providers = get("providers", UNSET)
         if providers is not UNSET:
-            providers = [Provider.from_dict(_i0) for _i0 in providers]
+            providers = list(map(Provider.from_dict, providers))
         get_providers_response_200 = cls(
             providers,
             get("total_entries", UNSET),

@@ -90,7 +90,7 @@ class ImportErrorCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            import_errors = [ImportError_.from_dict(_i0) for _i0 in src_dict["import_errors"]]
+            import_errors = list(map(ImportError_.from_dict, src_dict["import_errors"]))
             import_error_collection = cls(
                 src_dict["total_entries"],
                 import_errors,
@@ -106,7 +106,7 @@ class ImportErrorCollection:
         get = src_dict.get
         import_errors = get("import_errors", UNSET)
         if import_errors is not UNSET:
-            import_errors = [ImportError_.from_dict(_i0) for _i0 in import_errors]
+            import_errors = list(map(ImportError_.from_dict, import_errors))
         import_error_collection = cls(
             get("total_entries", UNSET),
             import_errors,

@@ -90,7 +90,7 @@ class PluginCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in src_dict["plugins"]]
+            plugins = list(map(PluginCollectionItem.from_dict, src_dict["plugins"]))
             plugin_collection = cls(
                 src_dict["total_entries"],
                 plugins,
@@ -106,7 +106,7 @@ class PluginCollection:
         get = src_dict.get
         plugins = get("plugins", UNSET)
         if plugins is not UNSET:
-            plugins = [PluginCollectionItem.from_dict(_i0) for _i0 in plugins]
+            plugins = list(map(PluginCollectionItem.from_dict, plugins))
         plugin_collection = cls(
             get("total_entries", UNSET),
             plugins,

@@ -37,7 +37,7 @@ class PluginCollectionItemAppbuilderViewsItemType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        plugin_collection_item_appbuilder_views_item_type_0 = cls()
+        plugin_collection_item_appbuilder_views_item_type_0 = cls.__new__(cls)  # its only field is set below
         plugin_collection_item_appbuilder_views_item_type_0.additional_properties = dict(src_dict)
         return plugin_collection_item_appbuilder_views_item_type_0
 

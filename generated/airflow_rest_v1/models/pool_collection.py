@@ -88,7 +88,7 @@ class PoolCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            pools = [Pool.from_dict(_i0) for _i0 in src_dict["pools"]]
+            pools = list(map(Pool.from_dict, src_dict["pools"]))
             pool_collection = cls(
                 src_dict["total_entries"],
                 pools,
@@ -104,7 +104,7 @@ class PoolCollection:
         get = src_dict.get
         pools = get("pools", UNSET)
         if pools is not UNSET:
-            pools = [Pool.from_dict(_i0) for _i0 in pools]
+            pools = list(map(Pool.from_dict, pools))
         pool_collection = cls(
             get("total_entries", UNSET),
             pools,

@@ -76,7 +76,7 @@ class ProviderCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            providers = [Provider.from_dict(_i0) for _i0 in src_dict["providers"]]
+            providers = list(map(Provider.from_dict, src_dict["providers"]))
             provider_collection = cls(
                 providers,
             )
@@ -91,7 +91,7 @@ class ProviderCollection:
         get = src_dict.get
         providers = get("providers", UNSET)
         if providers is not UNSET:
-            providers = [Provider.from_dict(_i0) for _i0 in providers]
+            providers = list(map(Provider.from_dict, providers))
         provider_collection = cls(
             providers,
         )

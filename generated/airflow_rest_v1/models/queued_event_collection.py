@@ -90,7 +90,7 @@ class QueuedEventCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            queued_events = [QueuedEvent.from_dict(_i0) for _i0 in src_dict["queued_events"]]
+            queued_events = list(map(QueuedEvent.from_dict, src_dict["queued_events"]))
             queued_event_collection = cls(
                 src_dict["total_entries"],
                 queued_events,
@@ -106,7 +106,7 @@ class QueuedEventCollection:
         get = src_dict.get
         queued_events = get("queued_events", UNSET)
         if queued_events is not UNSET:
-            queued_events = [QueuedEvent.from_dict(_i0) for _i0 in queued_events]
+            queued_events = list(map(QueuedEvent.from_dict, queued_events))
         queued_event_collection = cls(
             get("total_entries", UNSET),
             queued_events,

@@ -89,7 +89,7 @@ class Role:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            actions = [ActionResource.from_dict(_i0) for _i0 in src_dict["actions"]]
+            actions = list(map(ActionResource.from_dict, src_dict["actions"]))
             role = cls(
                 actions,
                 src_dict["name"],
@@ -103,7 +103,7 @@ class Role:
         get = src_dict.get
         actions = get("actions", UNSET)
         if actions is not UNSET:
-            actions = [ActionResource.from_dict(_i0) for _i0 in actions]
+            actions = list(map(ActionResource.from_dict, actions))
         role = cls(
             actions,
             get("name", UNSET),

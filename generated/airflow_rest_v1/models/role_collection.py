@@ -88,7 +88,7 @@ class RoleCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            roles = [Role.from_dict(_i0) for _i0 in src_dict["roles"]]
+            roles = list(map(Role.from_dict, src_dict["roles"]))
             role_collection = cls(
                 src_dict["total_entries"],
                 roles,
@@ -104,7 +104,7 @@ class RoleCollection:
         get = src_dict.get
         roles = get("roles", UNSET)
         if roles is not UNSET:
-            roles = [Role.from_dict(_i0) for _i0 in roles]
+            roles = list(map(Role.from_dict, roles))
         role_collection = cls(
             get("total_entries", UNSET),
             roles,

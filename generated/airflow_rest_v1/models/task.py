@@ -489,7 +489,7 @@ class Task:
             execution_timeout = src_dict["execution_timeout"]
             if execution_timeout is not None:
                 execution_timeout = TimeDelta.from_dict(execution_timeout)
-            extra_links = [ClassReference.from_dict(_i0) for _i0 in src_dict["extra_links"]]
+            extra_links = list(map(ClassReference.from_dict, src_dict["extra_links"]))
             params = TaskParams.from_dict(src_dict["params"])
             retry_delay = src_dict["retry_delay"]
             if retry_delay is not None:
@@ -554,7 +554,7 @@ class Task:
             execution_timeout = TimeDelta.from_dict(execution_timeout)
         extra_links = get("extra_links", UNSET)
         if extra_links is not UNSET:
-            extra_links = [ClassReference.from_dict(_i0) for _i0 in extra_links]
+            extra_links = list(map(ClassReference.from_dict, extra_links))
         params = get("params", UNSET)
         if params is not UNSET:
             params = TaskParams.from_dict(params)

@@ -85,7 +85,7 @@ class TaskCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            tasks = [Task.from_dict(_i0) for _i0 in src_dict["tasks"]]
+            tasks = list(map(Task.from_dict, src_dict["tasks"]))
             task_collection = cls(
                 tasks,
                 src_dict["total_entries"],
@@ -101,7 +101,7 @@ class TaskCollection:
         get = src_dict.get
         tasks = get("tasks", UNSET)
         if tasks is not UNSET:
-            tasks = [Task.from_dict(_i0) for _i0 in tasks]
+            tasks = list(map(Task.from_dict, tasks))
         task_collection = cls(
             tasks,
             get("total_entries", UNSET),

@@ -88,7 +88,7 @@ class TaskInstanceCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instances = list(map(TaskInstance.from_dict, src_dict["task_instances"]))
             task_instance_collection = cls(
                 task_instances,
                 src_dict["total_entries"],
@@ -102,7 +102,7 @@ class TaskInstanceCollection:
         except KeyError:
             pass
         get = src_dict.get
-        task_instances = [TaskInstance.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+        task_instances = list(map(TaskInstance.from_dict, src_dict["task_instances"]))
         task_instance_collection = cls(
             task_instances,
             get("total_entries", UNSET),

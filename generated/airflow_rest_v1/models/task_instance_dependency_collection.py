@@ -73,7 +73,7 @@ class TaskInstanceDependencyCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in src_dict["dependencies"]]
+            dependencies = list(map(TaskFailedDependency.from_dict, src_dict["dependencies"]))
             task_instance_dependency_collection = cls(
                 dependencies,
             )
@@ -88,7 +88,7 @@ class TaskInstanceDependencyCollection:
         get = src_dict.get
         dependencies = get("dependencies", UNSET)
         if dependencies is not UNSET:
-            dependencies = [TaskFailedDependency.from_dict(_i0) for _i0 in dependencies]
+            dependencies = list(map(TaskFailedDependency.from_dict, dependencies))
         task_instance_dependency_collection = cls(
             dependencies,
         )

@@ -90,7 +90,7 @@ class TaskInstanceHistoryCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instances = list(map(TaskInstanceHistory.from_dict, src_dict["task_instances"]))
             task_instance_history_collection = cls(
                 src_dict["total_entries"],
                 task_instances,
@@ -106,7 +106,7 @@ class TaskInstanceHistoryCollection:
         get = src_dict.get
         task_instances = get("task_instances", UNSET)
         if task_instances is not UNSET:
-            task_instances = [TaskInstanceHistory.from_dict(_i0) for _i0 in task_instances]
+            task_instances = list(map(TaskInstanceHistory.from_dict, task_instances))
         task_instance_history_collection = cls(
             get("total_entries", UNSET),
             task_instances,

@@ -73,7 +73,7 @@ class TaskInstanceReferenceCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in src_dict["task_instances"]]
+            task_instances = list(map(TaskInstanceReference.from_dict, src_dict["task_instances"]))
             task_instance_reference_collection = cls(
                 task_instances,
             )
@@ -88,7 +88,7 @@ class TaskInstanceReferenceCollection:
         get = src_dict.get
         task_instances = get("task_instances", UNSET)
         if task_instances is not UNSET:
-            task_instances = [TaskInstanceReference.from_dict(_i0) for _i0 in task_instances]
+            task_instances = list(map(TaskInstanceReference.from_dict, task_instances))
         task_instance_reference_collection = cls(
             task_instances,
         )

@@ -43,7 +43,7 @@ class TaskInstanceRenderedFields:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        task_instance_rendered_fields = cls()
+        task_instance_rendered_fields = cls.__new__(cls)  # its only field is set below
         task_instance_rendered_fields.additional_properties = dict(src_dict)
         return task_instance_rendered_fields
 

@@ -37,7 +37,7 @@ class TaskParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        task_params = cls()
+        task_params = cls.__new__(cls)  # its only field is set below
         task_params.additional_properties = dict(src_dict)
         return task_params
 

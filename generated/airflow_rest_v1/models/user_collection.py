@@ -90,7 +90,7 @@ class UserCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            users = [UserCollectionItem.from_dict(_i0) for _i0 in src_dict["users"]]
+            users = list(map(UserCollectionItem.from_dict, src_dict["users"]))
             user_collection = cls(
                 src_dict["total_entries"],
                 users,
@@ -106,7 +106,7 @@ class UserCollection:
         get = src_dict.get
         users = get("users", UNSET)
         if users is not UNSET:
-            users = [UserCollectionItem.from_dict(_i0) for _i0 in users]
+            users = list(map(UserCollectionItem.from_dict, users))
         user_collection = cls(
             get("total_entries", UNSET),
             users,

@@ -90,7 +90,7 @@ class VariableCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            variables = [VariableCollectionItem.from_dict(_i0) for _i0 in src_dict["variables"]]
+            variables = list(map(VariableCollectionItem.from_dict, src_dict["variables"]))
             variable_collection = cls(
                 src_dict["total_entries"],
                 variables,
@@ -106,7 +106,7 @@ class VariableCollection:
         get = src_dict.get
         variables = get("variables", UNSET)
         if variables is not UNSET:
-            variables = [VariableCollectionItem.from_dict(_i0) for _i0 in variables]
+            variables = list(map(VariableCollectionItem.from_dict, variables))
         variable_collection = cls(
             get("total_entries", UNSET),
             variables,

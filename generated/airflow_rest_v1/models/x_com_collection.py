@@ -90,7 +90,7 @@ class XComCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in src_dict["xcom_entries"]]
+            xcom_entries = list(map(XComCollectionItem.from_dict, src_dict["xcom_entries"]))
             x_com_collection = cls(
                 src_dict["total_entries"],
                 xcom_entries,
@@ -106,7 +106,7 @@ class XComCollection:
         get = src_dict.get
         xcom_entries = get("xcom_entries", UNSET)
         if xcom_entries is not UNSET:
-            xcom_entries = [XComCollectionItem.from_dict(_i0) for _i0 in xcom_entries]
+            xcom_entries = list(map(XComCollectionItem.from_dict, xcom_entries))
         x_com_collection = cls(
             get("total_entries", UNSET),
             xcom_entries,

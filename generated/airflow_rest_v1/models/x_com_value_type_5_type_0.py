@@ -37,7 +37,7 @@ class XComValueType5Type0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        x_com_value_type_5_type_0 = cls()
+        x_com_value_type_5_type_0 = cls.__new__(cls)  # its only field is set below
         x_com_value_type_5_type_0.additional_properties = dict(src_dict)
         return x_com_value_type_5_type_0
 

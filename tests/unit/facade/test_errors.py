@@ -209,6 +209,21 @@ def test_timeout_is_an_api_timeout_error_async(httpx_mock: HTTPXMock) -> None:
         arun(async_client(max_retries=0), lambda c: c.dag.get_dags())
 
 
+def test_a_timeout_that_says_why_keeps_its_reason(httpx_mock: HTTPXMock) -> None:
+    # a transport (e.g. a relay with its own time limit) can say which limit was hit
+    httpx_mock.add_exception(httpx.ReadTimeout("the relay gave up after 10 s"))
+    with sync_client(max_retries=0) as client, pytest.raises(errors.APITimeoutError) as info:
+        client.dag.get_dags()
+    assert "timed out (ReadTimeout: the relay gave up after 10 s)" in str(info.value)
+
+
+def test_a_timeout_that_says_why_keeps_its_reason_async(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("the relay gave up after 10 s"))
+    with pytest.raises(errors.APITimeoutError) as info:
+        arun(async_client(max_retries=0), lambda c: c.dag.get_dags())
+    assert "the relay gave up after 10 s" in str(info.value)
+
+
 def test_errors_are_raised_not_returned_for_statuses_the_spec_declares(httpx_mock: HTTPXMock) -> None:
     # the generated parser would return an Error model for 404; the client raises instead
     httpx_mock.add_response(
