@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
@@ -80,16 +81,21 @@ class _LazyHTTP:
     """The httpx client, made on first use (making one builds an SSL context) and shared by the
     clients that ``with_options`` derives."""
 
-    __slots__ = ("client", "factory")
+    __slots__ = ("client", "factory", "lock")
 
     def __init__(self, factory: Callable[[], Any]) -> None:
         self.factory = factory
         self.client: Any = None
+        self.lock = threading.Lock()
 
     def get(self) -> Any:
-        if self.client is None:
-            self.client = self.factory()
-        return self.client
+        client = self.client
+        if client is None:
+            with self.lock:  # threads making their first requests at once share one client
+                if self.client is None:
+                    self.client = self.factory()
+                client = self.client
+        return client
 
 
 class _Base:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -64,11 +65,41 @@ class _RedactURLs(logging.Filter):
         return True
 
 
+_SECRET_HEADER = re.compile(
+    r"""(\(b['"](?:set-cookie|cookie|authorization|proxy-authorization)['"], b)(['"])(?:\\.|(?!\2).)*\2""",
+    re.IGNORECASE,
+)
+# httpcore logs each response's header list at DEBUG on these loggers (filters do not inherit).
+HTTPCORE_LOGGERS = (
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.connection",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+class _RedactHeaders(logging.Filter):
+    """Hides cookie and authorization header values in httpcore's DEBUG traces."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "b'" in message:
+            hidden = _SECRET_HEADER.sub(r"\1\2***\2", message)
+            if hidden != message:
+                record.msg, record.args = hidden, ()
+        return True
+
+
 def redact_httpx_logs() -> None:
-    """Install the filter on httpx's logger once."""
+    """Install the filters on httpx's and httpcore's loggers once."""
     logger = logging.getLogger("httpx")
     if not any(isinstance(f, _RedactURLs) for f in logger.filters):
         logger.addFilter(_RedactURLs())
+    for name in HTTPCORE_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactHeaders) for f in logger.filters):
+            logger.addFilter(_RedactHeaders())
 
 
 def as_timeout(value: TimeoutTypes) -> httpx.Timeout:

@@ -263,7 +263,9 @@ def problem_of(response: httpx.Response) -> dict[str, Any] | None:
 def is_login_page(response: httpx.Response) -> bool:
     """A redirect to, or the HTML of, a login page: what a web session that expired gets."""
     if response.is_redirect:
-        return "login" in response.headers.get("location", "").lower()
+        # a login page is a path segment (".../login/?next=..."), not a prefix that merely says login
+        path = str(response.headers.get("location", "")).split("?", 1)[0].lower().rstrip("/")
+        return path.rsplit("/", 1)[-1].startswith("login")
     content_type = response.headers.get("content-type", "")
     if "html" not in content_type:
         return False

@@ -231,3 +231,19 @@ def test_errors_are_raised_not_returned_for_statuses_the_spec_declares(httpx_moc
     )
     with sync_client() as client, pytest.raises(errors.NotFoundError):
         client.pool.delete_pool("p")
+
+
+@pytest.mark.parametrize(
+    ("location", "login"),
+    [
+        ("/login/?next=%2Fapi%2Fv1%2Fdags", True),
+        ("https://airflow.test/prefix/login?next=/home", True),
+        ("/airflow/t1/login/", True),
+        ("/loginservice/airflow/home", False),
+        ("/airflow/t1/w1/af-1/home", False),
+    ],
+)
+def test_a_redirect_is_a_login_page_only_when_it_goes_to_a_login_path(location: str, login: bool) -> None:
+    request = httpx.Request("GET", f"{API}/dags")
+    response = httpx.Response(302, headers={"Location": location}, request=request)
+    assert errors.is_login_page(response) is login

@@ -152,3 +152,32 @@ def test_query_parameters_are_encoded_as_httpx_encodes_them(httpx_mock: HTTPXMoc
     assert url.params.get_list("tags") == ["x y", "z"]
     assert url.params["dag_id_pattern"] == "a b&c=d/é"
     assert url.params["limit"] == "3"
+
+
+def test_threads_making_their_first_requests_at_once_share_one_http_client(httpx_mock: HTTPXMock) -> None:
+    import threading
+
+    httpx_mock.add_response(json=EMPTY_DAGS, is_reusable=True)
+    client = sync_client()
+    made: list[object] = []
+    factory = client._lazy_http.factory
+
+    def counting_factory() -> object:
+        made.append(object())
+        return factory()
+
+    client._lazy_http.factory = counting_factory
+    start = threading.Barrier(8)
+
+    def first_call() -> None:
+        start.wait()
+        client.dag.get_dags()
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    client.close()
+    assert len(made) == 1
+    assert len(httpx_mock.get_requests()) == 8
