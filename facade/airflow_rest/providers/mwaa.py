@@ -1,0 +1,179 @@
+"""AWS MWAA (Managed Workflows for Apache Airflow), three ways in. All need ``airflow-rest[mwaa]``.
+
+    from airflow_rest.providers import mwaa
+
+    with mwaa.client("MyEnvironment", region_name="eu-west-1") as client:      # web login
+        client.dag.get_dags(limit=5)
+    with mwaa.invoke_client("MyEnvironment", region_name="eu-west-1") as client:  # InvokeRestApi
+        client.dag.get_dags(limit=5)
+    with mwaa.cli("MyEnvironment", region_name="eu-west-1") as runner:           # remote CLI
+        print(runner.run("dags list").stdout)
+
+Web login (Airflow 2): ``create_web_login_token(Name=...)`` gives ``WebToken`` (valid 60 s) and
+``WebServerHostname``; ``POST https://{WebServerHostname}/aws_mwaa/login`` with the form field
+``token`` gives the ``session`` cookie sent with every request. A rejected session (a login page,
+401 or 403 after it worked) leads to one new login with a new token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .. import errors
+from .._client import AirflowClient, AsyncAirflowClient
+from ._session import SessionLogin
+from .cli import AsyncMwaaCli, MwaaCli
+from .mwaa_invoke import async_mwaa_invoke_client, mwaa_invoke_client
+
+__all__ = [
+    "WEB_TOKEN_LIFETIME",
+    "MwaaLogin",
+    "WebLoginToken",
+    "async_cli",
+    "async_client",
+    "async_invoke_client",
+    "cli",
+    "client",
+    "invoke_client",
+]
+
+WEB_TOKEN_LIFETIME = 60.0
+WEB_TOKEN_MARGIN = 15.0
+EXTRA = "pip install 'airflow-rest[mwaa]'"
+
+invoke_client = mwaa_invoke_client
+async_invoke_client = async_mwaa_invoke_client
+cli = MwaaCli
+async_cli = AsyncMwaaCli
+
+
+@dataclass(frozen=True, slots=True)
+class WebLoginToken:
+    """``create_web_login_token``'s answer; the repr hides the token."""
+
+    hostname: str
+    token: str
+
+    def __repr__(self) -> str:
+        return f"WebLoginToken(hostname={self.hostname!r}, token='***')"
+
+
+def _boto3_client(region_name: str | None, boto3_session: Any) -> Any:
+    if boto3_session is not None:
+        return boto3_session.client("mwaa", region_name=region_name)
+    try:
+        import boto3
+    except ImportError as exc:
+        raise ImportError(f"MWAA logins need boto3: {EXTRA}") from exc
+    return boto3.client("mwaa", region_name=region_name)
+
+
+class MwaaLogin(SessionLogin[WebLoginToken]):
+    """``httpx.Auth`` for the MWAA web server: a web login token exchanged for a session cookie."""
+
+    provider = "mwaa"
+
+    def __init__(
+        self, name: str, *, mwaa_client: Any = None, region_name: str | None = None, boto3_session: Any = None
+    ) -> None:
+        super().__init__()
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("name must be the MWAA environment name")
+        if mwaa_client is not None and (region_name is not None or boto3_session is not None):
+            raise ValueError("give mwaa_client, or region_name/boto3_session to make one, not both")
+        self.name = name
+        self._mwaa = mwaa_client
+        self._region_name = region_name
+        self._boto3_session = boto3_session
+
+    def _client(self) -> Any:
+        if self._mwaa is None:
+            self._mwaa = _boto3_client(self._region_name, self._boto3_session)
+        return self._mwaa
+
+    def _fetch_credential(self) -> WebLoginToken:
+        mwaa = self._client()
+        try:
+            reply = mwaa.create_web_login_token(Name=self.name)
+        except Exception as exc:  # botocore's ClientError / BotoCoreError
+            response: Mapping[str, Any] = getattr(exc, "response", None) or {}
+            error = response.get("Error", {})
+            code = error.get("Code") or type(exc).__name__
+            message = error.get("Message") or str(exc)
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            raise errors.LoginError(
+                f"MWAA create_web_login_token for {self.name!r} failed: {code}: {message}",
+                provider=self.provider,
+                status_code=status,
+            ) from None
+        hostname, token = reply.get("WebServerHostname"), reply.get("WebToken")
+        if not hostname or not token:
+            raise errors.LoginError(
+                f"MWAA create_web_login_token for {self.name!r} answered without "
+                "WebServerHostname or WebToken",
+                provider=self.provider,
+            )
+        return WebLoginToken(str(hostname), str(token))
+
+    def _credential_fresh(self, age: float) -> bool:
+        return age < WEB_TOKEN_LIFETIME - WEB_TOKEN_MARGIN
+
+    def _login_request(self, credential: WebLoginToken) -> httpx.Request:
+        return httpx.Request(
+            "POST",
+            f"{_web_root(credential.hostname)}/aws_mwaa/login",
+            data={"token": credential.token},
+            headers={"Accept": "text/html,application/json"},
+        )
+
+    def _describe(self) -> str:
+        return f"MWAA {self.name}"
+
+
+def _web_root(hostname: str) -> str:
+    hostname = hostname.strip().rstrip("/")
+    return hostname if hostname.startswith(("https://", "http://")) else f"https://{hostname}"
+
+
+def _no_auth(client_kwargs: Mapping[str, Any]) -> None:
+    for key in ("auth", "base_url"):
+        if key in client_kwargs:
+            raise TypeError(f"{key}= is set by the MWAA login; do not pass it")
+
+
+def client(
+    name: str,
+    *,
+    region_name: str | None = None,
+    boto3_session: Any = None,
+    mwaa_client: Any = None,
+    **client_kwargs: Any,
+) -> AirflowClient:
+    """An ``AirflowClient`` logged in to an MWAA environment's web server. Asks for one web login
+    token now (to learn the host); logs in on the first request."""
+    _no_auth(client_kwargs)
+    auth = MwaaLogin(name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session)
+    first = auth._fetch_credential()
+    auth.seed_credential(first)
+    return AirflowClient(_web_root(first.hostname), auth=auth, **client_kwargs)
+
+
+async def async_client(
+    name: str,
+    *,
+    region_name: str | None = None,
+    boto3_session: Any = None,
+    mwaa_client: Any = None,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient:
+    """The async form of :func:`client` (``await mwaa.async_client(...)``); boto3 calls run in a
+    worker thread."""
+    _no_auth(client_kwargs)
+    auth = MwaaLogin(name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session)
+    first = await auth._afetch_credential()
+    auth.seed_credential(first)
+    return AsyncAirflowClient(_web_root(first.hostname), auth=auth, **client_kwargs)
