@@ -10,6 +10,8 @@ CORRECTIONS = (
     "undeclared-date-time-format",
     "undeclared-date-time-format-tries",
     "error-detail-nullable",
+    "error-title-nullable",
+    "relative-delta-absolute-fields-nullable",
     "task-instance-tries-key",
     "queued-events-key",
     "clear-dag-run-dry-run-response",

@@ -36,20 +36,20 @@ class RelativeDelta:
 
     Attributes:
         field_type_ (Literal['RelativeDelta']):
-        day (int):
+        day (int | None):
         days (int):
-        hour (int):
+        hour (int | None):
         hours (int):
         leapdays (int):
-        microsecond (int):
+        microsecond (int | None):
         microseconds (int):
-        minute (int):
+        minute (int | None):
         minutes (int):
-        month (int):
+        month (int | None):
         months (int):
-        second (int):
+        second (int | None):
         seconds (int):
-        year (int):
+        year (int | None):
         years (int):
     """
 
@@ -74,40 +74,40 @@ class RelativeDelta:
     )
 
     field_type_: Literal["RelativeDelta"]
-    day: int
+    day: int | None
     days: int
-    hour: int
+    hour: int | None
     hours: int
     leapdays: int
-    microsecond: int
+    microsecond: int | None
     microseconds: int
-    minute: int
+    minute: int | None
     minutes: int
-    month: int
+    month: int | None
     months: int
-    second: int
+    second: int | None
     seconds: int
-    year: int
+    year: int | None
     years: int
     additional_properties: dict[str, Any]
 
     def __init__(
         self,
         field_type_: Literal["RelativeDelta"],
-        day: int,
+        day: int | None,
         days: int,
-        hour: int,
+        hour: int | None,
         hours: int,
         leapdays: int,
-        microsecond: int,
+        microsecond: int | None,
         microseconds: int,
-        minute: int,
+        minute: int | None,
         minutes: int,
-        month: int,
+        month: int | None,
         months: int,
-        second: int,
+        second: int | None,
         seconds: int,
-        year: int,
+        year: int | None,
         years: int,
     ) -> None:
         self.field_type_ = field_type_
@@ -177,32 +177,39 @@ class RelativeDelta:
     def to_dict(self) -> dict[str, Any]:
         field_type_ = self.field_type_
 
+        day: int | None
         day = self.day
 
         days = self.days
 
+        hour: int | None
         hour = self.hour
 
         hours = self.hours
 
         leapdays = self.leapdays
 
+        microsecond: int | None
         microsecond = self.microsecond
 
         microseconds = self.microseconds
 
+        minute: int | None
         minute = self.minute
 
         minutes = self.minutes
 
+        month: int | None
         month = self.month
 
         months = self.months
 
+        second: int | None
         second = self.second
 
         seconds = self.seconds
 
+        year: int | None
         year = self.year
 
         years = self.years
