@@ -1,0 +1,1 @@
+"""A spec-accurate fake Airflow for tests."""
