@@ -57,6 +57,9 @@ test-unit: $(STAMP) ## unit tests (no network)
 test-regen: $(STAMP) ## the corrections re-apply to Airflow 2.8.4 and 2.10.5 and their output imports
 	$(PY) -m pytest tests/regen -q
 
+test-fresh: $(STAMP) ## the airflow_fake fixture in a new venv that only installs the built package
+	$(PY) -m pytest tests/fresh -q
+
 test-faults: $(STAMP) ## the fault matrix: a misbehaving server on 127.0.0.1 against both clients
 	$(PY) -m pytest tests/faults -q
 
@@ -77,6 +80,7 @@ test: $(STAMP) ## everything CI runs: lint, unit tests, drift gate, other versio
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-faults
+	$(MAKE) --no-print-directory test-fresh
 	$(MAKE) --no-print-directory check-generated
 	$(MAKE) --no-print-directory test-regen
 	$(MAKE) --no-print-directory test-integration
