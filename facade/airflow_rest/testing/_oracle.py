@@ -9,6 +9,7 @@ response is checked when it is registered, so no test can fake an answer Airflow
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ __all__ = ["Exchange", "Oracle", "SpecViolationError"]
 DEFAULT_BASE_URL = "http://airflow.test"
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
+# views without Airflow's access checks: they answer without credentials
+PUBLIC_OPERATIONS = frozenset({"get_health", "get_version"})
 
 
 class SpecViolationError(AssertionError):
@@ -41,7 +44,7 @@ class Exchange:
     """One request the oracle answered: what came in, what went out, what broke the spec."""
 
     method: str
-    path: str  # as sent, below the base URL, with its query
+    path: str  # the request target as sent: path (with any prefix of the base URL) and query
     status: int
     operation: str  # operationId, "" when nothing matched
     violations: tuple[Violation, ...]
@@ -62,6 +65,8 @@ class Oracle:
     The fake's state and seeding helpers (``add_dag``, ``add_variable``, ``trigger``, ``dags``,
     ``variables``...) are reachable directly on the oracle. ``auth`` = ``(username, password)``
     makes it insist on HTTP Basic credentials as Airflow's basic_auth backend does (403 otherwise).
+    As there, the check belongs to the view: routing (404, 405) and request validation (400) come
+    first, and ``/health`` and ``/version`` need no credentials.
     """
 
     def __init__(
@@ -117,7 +122,8 @@ class Oracle:
         match = self.spec.match(method.upper(), _api_relative(path))
         if match.operation is None:
             raise SpecViolationError(
-                f"no operation of the spec answers {method.upper()} {path} (HTTP {match.status})", []
+                f"no operation of the spec answers {method.upper()} {path} (HTTP {match.status})",
+                [match.violation] if match.violation is not None else [],
             )
         content_type = PROBLEM_TYPE if status >= 400 else JSON_TYPE
         found = self.spec.check_response(
@@ -163,9 +169,6 @@ class Oracle:
         raw_path, _, query = target.partition("?")
         if not (raw_path == self._prefix or raw_path.startswith(self._prefix + "/")):
             return self._finish(method, target, "", 404, _not_found(self.spec), [], problem=True)
-        if self._auth is not None and headers.get("authorization") != self._auth:
-            body_403 = self.spec.problem(403, "Forbidden", None)
-            return self._finish(method, target, "", 403, body_403, [], problem=True)
         match = self.spec.match(method, raw_path[len(self._prefix) :] or "/")
         op = match.operation
         if op is None:
@@ -186,6 +189,13 @@ class Oracle:
             answer = self.spec.request_problem(found)
             assert answer is not None
             return self._finish(method, target, op.operation_id, answer[0], answer[1], found, problem=True)
+        if (
+            self._auth is not None
+            and op.operation_id not in PUBLIC_OPERATIONS
+            and headers.get("authorization") != self._auth
+        ):
+            body_403 = self.spec.problem(403, "Forbidden", None)
+            return self._finish(method, target, op.operation_id, 403, body_403, [], problem=True)
         canned = self._take_canned(op, match.path_params)
         if canned is not None:
             return self._finish(method, target, op.operation_id, canned.status, canned.body, [])
@@ -195,7 +205,8 @@ class Oracle:
         content_type = PROBLEM_TYPE if status >= 400 else JSON_TYPE
         found = self.spec.check_response(op, status, reply, content_type if reply is not None else None)
         if status == 400:
-            found.insert(0, _refused(op, parsed.query, reply))
+            sent = [name for name in parsed.query if name not in parsed.defaulted]
+            found.insert(0, _refused(op, sent, reply))
         if method == "HEAD":
             reply = None
         return self._finish(method, target, op.operation_id, status, reply, found, problem=status >= 400)
@@ -231,20 +242,29 @@ class Oracle:
         return status, headers, json.dumps(body).encode()
 
 
-def _refused(op: Operation, query: Mapping[str, Any], reply: Any) -> Violation:
+def _refused(op: Operation, sent: Iterable[str], reply: Any) -> Violation:
     """A request the spec's schemas allow but the server refuses (Airflow's own checks: an
-    update_mask field it will not update, a bad order_by, a pool that cannot be deleted...)."""
+    update_mask field it will not update, a bad order_by, a pool that cannot be deleted...).
+
+    It is blamed on a query parameter that was sent when the message names it (``update_mask`` or
+    "update mask"), or else when the first word of exactly one such name starts a word of the
+    message ("Ordering with 'x'..." for order_by, "can be updated" for update_mask); otherwise on
+    the body, or the request as a whole."""
     detail = reply.get("detail") if isinstance(reply, dict) else None
     title = reply.get("title") if isinstance(reply, dict) else None
     message = "; ".join(str(part) for part in (title, detail) if part) or "refused by the server"
+    lowered = message.lower()
+    names = set(sent)
+    candidates = [p for p in op.parameters if p.location == "query" and p.name in names]
+    named = [p for p in candidates if p.name in lowered or p.name.replace("_", " ") in lowered]
+    if not named:
+        stems = [p for p in candidates if re.search(rf"\b{re.escape(p.name.split('_')[0])}", lowered)]
+        named = stems if len(stems) == 1 else []
     pointer, location = op.pointer, "request"
-    for parameter in op.parameters:
-        if parameter.name in query and parameter.name in message:
-            pointer, location = parameter.pointer, f"query.{parameter.name}"
-            break
-    else:
-        if op.body_pointer is not None:
-            pointer, location = op.body_pointer, "body"
+    if named:
+        pointer, location = named[0].pointer, f"query.{named[0].name}"
+    elif op.body_pointer is not None:
+        pointer, location = op.body_pointer, "body"
     return Violation(
         side="request",
         operation=op.operation_id,

@@ -63,12 +63,17 @@ def make_server(
             server = self.server
             assert isinstance(server, OracleServer)
             oracle = server.oracle
-            if self.path.startswith("/_oracle/"):
-                status, headers, content = self._control(server)
-            else:
-                status, headers, content = oracle.handle_raw(
-                    self.command, self.path, dict(self.headers), body
-                )
+            try:
+                if self.path.startswith("/_oracle/"):
+                    status, headers, content = self._control(server)
+                else:
+                    status, headers, content = oracle.handle_raw(
+                        self.command, self.path, dict(self.headers), body
+                    )
+            except Exception as exc:  # an operation the fake does not implement: say so, keep serving
+                status, headers = 500, {"Content-Type": "application/problem+json"}
+                detail = f"{type(exc).__name__}: {exc}"
+                content = json.dumps(oracle.spec.problem(500, "Internal Server Error", detail)).encode()
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
