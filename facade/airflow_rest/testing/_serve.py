@@ -118,7 +118,7 @@ def serve(host: str, port: int, *, auth: tuple[str, str] | None = None) -> None:
 
 
 def serve_in_thread(server: OracleServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     return thread
 
