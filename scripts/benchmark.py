@@ -39,7 +39,8 @@ cold import
     time is the MEDIAN over rounds of (that run - the bare run of the same round); ``best`` the
     smallest. Byte-code caches are used as an installed package's would be (PYTHONDONTWRITEBYTECODE is
     dropped for these runs; a warm-up run writes them). Target (c): airflow_rest at most 90 ms over
-    bare Python (the ratio is against httpx alone).
+    bare Python where ``import httpx`` alone takes 67 ms, checked as a ratio to httpx's import in
+    the same run (<= 90/67 = 1.34x); the absolute median is shown below it for reference.
 raw sequential / async pager, 20 ms latency
     40 pages of 100 from the 20 ms server: raw sequential httpx vs ``AsyncAirflowClient.paginate(...,
     page_size=100, concurrency=8)`` counted with ``async for``. Target (d): ratio <= 0.2.
@@ -95,6 +96,9 @@ ITEMS = 20_000
 SLOW_ITEMS = 4_000
 SLOW_MS = 20
 CONCURRENCY = 8
+# 90 ms over bare Python when `import httpx` alone took 67 ms (FACTS.md): as a ratio to httpx's own
+# import measured in the same run, so a slower or faster machine does not move the goal.
+IMPORT_RATIO = 90 / 67
 NOISE_ALLOWANCE = 1.03  # two runs of the same code differ by this much on a quiet 2-core machine
 TI_PATH = "/api/v1/dags/~/dagRuns/~/taskInstances"
 IMPORT_CLIENT = (
@@ -358,9 +362,15 @@ def cold_import(rounds: int) -> list[Row]:
             min(over["client"]) * 1e3,
             client_ms,
             ratio=client_ms / httpx_ms if httpx_ms > 0 else None,
-            limit=90.0,
-            target="median <= 90 ms (c)",
-            checked=client_ms,
+            limit=IMPORT_RATIO,
+            target=f"<= {IMPORT_RATIO:.2f}x (c)",
+            checked=client_ms / httpx_ms if httpx_ms > 0 else None,
+        ),
+        Row(
+            "cold import: the same, absolute (for reference)",
+            min(over["client"]) * 1e3,
+            client_ms,
+            target="90 ms where httpx takes 67",
         ),
     ]
 
