@@ -89,3 +89,22 @@ def test_model_reprs_hide_passwords_and_connection_extras() -> None:
     assert (
         repr(Connection(connection_id="c", password=None)) == "Connection(connection_id='c', password=None)"
     )
+
+
+def test_low_level_clients_keep_settings_and_hide_credentials() -> None:
+    import httpx
+
+    from airflow_rest_v1 import AuthenticatedClient, Client
+
+    client = Client("https://airflow.test/api/v1", headers={"X-A": "1"}, timeout=httpx.Timeout(5.0))
+    derived = client.with_headers({"Authorization": "Basic c2VjcmV0"}).with_timeout(httpx.Timeout(9.0))
+    http = derived.get_httpx_client()
+    assert http.headers["X-A"] == "1" and http.timeout == httpx.Timeout(9.0)
+    assert str(http.base_url) == "https://airflow.test/api/v1/"
+    assert repr(derived) == "Client(base_url='https://airflow.test/api/v1')"
+    authed = AuthenticatedClient("https://airflow.test/api/v1", "tok-s3cret", cookies={"session": "c-s3cret"})
+    assert authed.get_httpx_client().headers["Authorization"] == "Bearer tok-s3cret"
+    assert authed.with_cookies({"x": "y"}).token == "tok-s3cret"
+    assert "s3cret" not in repr(authed)
+    http.close()
+    authed.get_httpx_client().close()
