@@ -243,7 +243,8 @@ def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
+    """``text`` on one line, cut to a length fit for an error message."""
     text = " ".join(text.split())
     return text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT] + "..."
 
@@ -289,6 +290,6 @@ def error_from_response(response: httpx.Response, operation: str) -> APIStatusEr
             summary = f"{status} {title}" + (f": {detail}" if detail not in (None, "") else "")
         else:
             reason = response.reason_phrase or ""
-            text = _shorten(response.text) if response.content else "(empty body)"
+            text = shorten(response.text) if response.content else "(empty body)"
             summary = f"{status} {reason}: {text}"
     return cls(f"{where} -> {summary}", response=response, problem=problem)

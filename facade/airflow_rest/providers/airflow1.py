@@ -102,7 +102,6 @@ log = logging.getLogger("airflow_rest")
 PLUGIN_PATH = "/admin/rest_api/api"
 TOKEN_HEADER = "rest_api_plugin_http_token"
 _FLAG_ON = "on"
-_TEXT_LIMIT = 500
 # Arguments whose values are secrets often enough to be hidden wherever a URL is shown.
 _SECRET_ARGS = frozenset({"conn_uri", "conn_extra", "value"})
 # The plugin runs its background apis through a shell (os.system), with values in double quotes
@@ -670,11 +669,6 @@ def _where(api: str, request: httpx.Request) -> str:
     return f"{_operation(api)}: {request.method} {_shown_url(request.url)}"
 
 
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT] + "..."
-
-
 def _output_text(output: object) -> str:
     """What an output says: the string, or stderr (else stdout) of a CLI output."""
     if isinstance(output, str):
@@ -698,8 +692,8 @@ def _status_error(response: httpx.Response, api: str) -> errors.APIStatusError:
             body = None
         if isinstance(body, Mapping) and "status" in body:
             said = _output_text(body.get("output"))
-        text = said or (_shorten(response.text) if response.content else "(empty body)")
-        summary = f"{status} {response.reason_phrase}: {_shorten(text)}"
+        text = said or (errors.shorten(response.text) if response.content else "(empty body)")
+        summary = f"{status} {response.reason_phrase}: {errors.shorten(text)}"
     error = cls(
         f"{_where(api, response.request)} -> {summary}",
         response=response,
@@ -729,7 +723,7 @@ def _reply_of(response: httpx.Response, call: _Call) -> PluginReply:
         ) from exc
     code = reply.http_response_code or response.status_code
     if reply.status == "ERROR":
-        said = _shorten(_output_text(reply.output)) or "(no output)"
+        said = errors.shorten(_output_text(reply.output)) or "(no output)"
         raise errors.CommandError(
             f"{where} -> the plugin answered status ERROR: {said}",
             command=api,

@@ -157,7 +157,6 @@ CLI_TOKEN_SAFETY_MARGIN = 15.0
 DEFAULT_CLI_TIMEOUT = 60.0
 # Characters that would end the command on the server: NUL and every line break str.splitlines knows.
 _FORBIDDEN = frozenset("\x00\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-_TEXT_LIMIT = 500
 _BOTO3_MISSING = "the MWAA remote CLI needs boto3: pip install 'airflow-rest[mwaa]'"
 
 
@@ -264,11 +263,6 @@ def prepare_command(
     return PreparedCommand(args=tuple(args), line=shlex.join(args), words=words)
 
 
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT] + "..."
-
-
 def _server_message(response: httpx.Response, *, hide: str | None = None) -> str:
     """Status, reason and the server's message (Problem JSON title/detail, else the body text)."""
     problem = errors.problem_of(response)
@@ -276,7 +270,7 @@ def _server_message(response: httpx.Response, *, hide: str | None = None) -> str
         parts = [str(problem.get(k)) for k in ("title", "detail") if problem.get(k) not in (None, "")]
         text = ": ".join(parts)
     else:
-        text = _shorten(response.text) if response.content else "(empty body)"
+        text = errors.shorten(response.text) if response.content else "(empty body)"
     if hide:
         text = text.replace(hide, "***")
     status = f"{response.status_code} {response.reason_phrase or ''}".rstrip()
@@ -378,13 +372,15 @@ class _CliToken:
         return f"_CliToken(host={self.host!r}, value='***')"
 
 
-def _boto3_client(region_name: str | None, boto3_session: Any) -> Any:
+def _boto3_client(region_name: str | None, boto3_session: Any, *, missing: str = _BOTO3_MISSING) -> Any:
+    """A boto3 MWAA client from ``boto3_session`` or the default one; ``missing`` is the ImportError's
+    message when boto3 is not installed."""
     if boto3_session is not None:
         return boto3_session.client("mwaa", region_name=region_name)
     try:
         import boto3
     except ImportError as exc:
-        raise ImportError(_BOTO3_MISSING) from exc
+        raise ImportError(missing) from exc
     return boto3.client("mwaa", region_name=region_name)
 
 

@@ -26,7 +26,7 @@ import httpx
 from .. import errors
 from .._client import AirflowClient, AsyncAirflowClient
 from ._session import SessionLogin
-from .cli import AsyncMwaaCli, MwaaCli
+from .cli import AsyncMwaaCli, MwaaCli, _boto3_client
 from .mwaa_invoke import async_mwaa_invoke_client, mwaa_invoke_client
 
 __all__ = [
@@ -62,16 +62,6 @@ class WebLoginToken:
         return f"WebLoginToken(hostname={self.hostname!r}, token='***')"
 
 
-def _boto3_client(region_name: str | None, boto3_session: Any) -> Any:
-    if boto3_session is not None:
-        return boto3_session.client("mwaa", region_name=region_name)
-    try:
-        import boto3
-    except ImportError as exc:
-        raise ImportError(f"MWAA logins need boto3: {EXTRA}") from exc
-    return boto3.client("mwaa", region_name=region_name)
-
-
 class MwaaLogin(SessionLogin[WebLoginToken]):
     """``httpx.Auth`` for the MWAA web server: a web login token exchanged for a session cookie."""
 
@@ -92,7 +82,9 @@ class MwaaLogin(SessionLogin[WebLoginToken]):
 
     def _client(self) -> Any:
         if self._mwaa is None:
-            self._mwaa = _boto3_client(self._region_name, self._boto3_session)
+            self._mwaa = _boto3_client(
+                self._region_name, self._boto3_session, missing=f"MWAA logins need boto3: {EXTRA}"
+            )
         return self._mwaa
 
     def _fetch_credential(self) -> WebLoginToken:

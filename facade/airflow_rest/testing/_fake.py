@@ -28,6 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
+from airflow_rest_v1._meta import AIRFLOW_VERSION
+
+from ._spec import ABOUT_BLANK, DOCS_LINK, problem_type
+
 __all__ = [
     "AIRFLOW_VERSION",
     "Call",
@@ -39,8 +43,7 @@ __all__ = [
     "problem",
 ]
 
-AIRFLOW_VERSION = "2.11.2"
-DOCS_URL = f"https://airflow.apache.org/docs/apache-airflow/{AIRFLOW_VERSION}/stable-rest-api-ref.html"
+DOCS_URL = DOCS_LINK
 
 # [api] maximum_page_limit and fallback_page_limit of a default configuration
 MAXIMUM_PAGE_LIMIT = 100
@@ -57,17 +60,6 @@ _SECRET_KEY = b"fake-airflow-webserver-secret-key"
 JSON = dict[str, Any]
 T = TypeVar("T")
 P = ParamSpec("P")
-
-# Airflow's docs anchors for each status (airflow.api_connexion.exceptions.EXCEPTIONS_LINK_MAP)
-_ERROR_SECTIONS = {
-    400: "BadRequest",
-    401: "Unauthenticated",
-    403: "PermissionDenied",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    409: "AlreadyExists",
-    500: "Unknown",
-}
 
 TI_FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
 TI_STATES = frozenset(
@@ -114,13 +106,10 @@ Reply = tuple[int, Any]
 
 def problem(status: int, title: str, detail: str | None, **extra: Any) -> dict[str, Any]:
     """Airflow's Problem JSON, with the ``type`` link the real server sends for ``status``."""
-    section = _ERROR_SECTIONS.get(status) or title.replace(" ", "")
-    return {
-        "detail": detail,
-        "status": status,
-        "title": title,
-        "type": f"{DOCS_URL}#section/Errors/{section}",
-    } | extra
+    kind = problem_type(status)
+    if kind == ABOUT_BLANK:  # a status Airflow has no link for: named after its title
+        kind = f"{DOCS_LINK}#section/Errors/{title.replace(' ', '')}"
+    return {"detail": detail, "status": status, "title": title, "type": kind} | extra
 
 
 class _Abort(Exception):

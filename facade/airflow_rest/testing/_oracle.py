@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from ._fake import Call, FakeAirflow
-from ._spec import Operation, Spec, Violation
+from ._spec import ABOUT_BLANK, NOT_FOUND_DETAIL, Operation, Spec, Violation
 
 __all__ = ["Exchange", "Oracle", "SpecViolationError"]
 
@@ -284,13 +284,7 @@ def _api_relative(path: str) -> str:
 
 
 def _not_found(spec: Spec) -> dict[str, Any]:
-    return spec.problem(
-        404,
-        "Not Found",
-        "The requested URL was not found on the server. If you entered the URL manually please check "
-        "your spelling and try again.",
-        type="about:blank",
-    )
+    return spec.problem(404, "Not Found", NOT_FOUND_DETAIL, type=ABOUT_BLANK)
 
 
 def _basic(username: str, password: str) -> str:
