@@ -9,7 +9,6 @@ cookie from the login answer. Everything else (locking, expiry, re-login, secrec
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import threading
 import time
@@ -274,10 +273,3 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
     def __repr__(self) -> str:
         state = "logged in" if self._session is not None else "not logged in"
         return f"{type(self).__name__}({self._describe()}, {state})"
-
-
-async def resolve(value: Any) -> Any:
-    """``value``, awaited if it is awaitable (token providers may be sync or async)."""
-    if inspect.isawaitable(value):
-        return await value
-    return value

@@ -17,6 +17,7 @@ new login; a token is reused for that only within its 2-hour window, else a fres
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import httpx
 
 from .. import errors
 from .._client import AirflowClient, AsyncAirflowClient
-from ._session import SessionLogin, resolve
+from ._session import SessionLogin
 
 __all__ = [
     "DMS_REGIONS",
@@ -162,11 +163,10 @@ class DmsLogin(SessionLogin[DmsToken]):
         return _as_token(value)
 
     async def _afetch_credential(self) -> DmsToken:
-        import asyncio
-
         if inspect.iscoroutinefunction(self._provider):
             return _as_token(await self._provider())
-        return _as_token(await resolve(await asyncio.to_thread(self._provider)))
+        value = await asyncio.to_thread(self._provider)  # an SDK call blocks: not on the event loop
+        return _as_token(await value if inspect.isawaitable(value) else value)
 
     def _credential_fresh(self, age: float) -> bool:
         return age < TOKEN_WINDOW - TOKEN_MARGIN
