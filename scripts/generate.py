@@ -5,9 +5,10 @@
     python scripts/generate.py --spec S --version V --out DIR   # another spec, elsewhere
 
 Steps: upstream ``spec/upstream/v1.yaml`` + ``spec/corrections.yaml`` -> effective spec;
-openapi-python-client with ``spec/generator.yaml`` and the templates in ``spec/templates`` into a
-temporary folder; ruff (isolated config, no cache); a header on every Python file; the effective
-spec and its provenance written beside the code. The same steps serve ``--check``, so the drift gate
+openapi-python-client (``scripts/generator.py``: free-form JSON objects as ``dict``) with
+``spec/generator.yaml`` and the templates in ``spec/templates`` into a temporary folder; ruff
+(isolated config, no cache); a header on every Python file; the effective spec and its provenance
+written beside the code. The same steps serve ``--check``, so the drift gate
 tests exactly what ``make generate`` writes.
 """
 
@@ -91,7 +92,8 @@ def build(spec_path: Path, version: str, out: Path) -> corrections.Report:
         (templates / "_spec_facts.jinja").write_text(spec_facts(spec), encoding="utf-8")
         _run(
             [
-                str(BIN / "openapi-python-client"),
+                sys.executable,
+                str(ROOT / "scripts" / "generator.py"),
                 "generate",
                 "--path",
                 str(eff),

@@ -85,7 +85,8 @@ def model_repr(model: Any, hidden: tuple[str, ...] = ()) -> str:
     """``Name(field=value, ...)`` of the fields that are set; the values of ``hidden`` fields (secrets)
     show as ``'***'``."""
     parts = []
-    for name in type(model).__slots__:
+    for field in type(model).__attrs_attrs__:
+        name = field.name
         value = getattr(model, name)
         if value is UNSET or (name == "additional_properties" and not value):
             continue

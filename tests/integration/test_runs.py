@@ -54,7 +54,7 @@ def test_dag_runs(call: Call, smoke_run: DAGRun) -> None:
     assert smoke_run.dag_run_id in {r.dag_run_id for r in runs.dag_runs}
     run = call(get_dag_run, SMOKE_DAG, smoke_run.dag_run_id)
     assert run.state == "success" and run.start_date.tzinfo is not None
-    assert run.conf.to_dict() == {"source": "tests"}
+    assert run.conf == {"source": "tests"}
     form = ListDagRunsForm(dag_ids=[SMOKE_DAG], start_date_gte=smoke_run.start_date, order_by="-start_date")
     batch = call(get_dag_runs_batch, body=form)
     assert smoke_run.dag_run_id in {r.dag_run_id for r in batch.dag_runs}
@@ -112,6 +112,8 @@ def test_xcom(call: Call, smoke_run: DAGRun) -> None:
     assert value.timestamp.tzinfo is not None and "42" in str(value.value)
     native = call(get_xcom_entry, SMOKE_DAG, run_id, "push", "extra", stringify=False)
     assert native.value == "value"
+    as_json = call(get_xcom_entry, SMOKE_DAG, run_id, "push", "return_value", stringify=False)
+    assert as_json.value == {"answer": 42}  # the JSON value itself, not a wrapper model
 
 
 def test_task_log_as_json(call: Call, smoke_run: DAGRun) -> None:

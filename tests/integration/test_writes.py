@@ -50,7 +50,7 @@ from airflow_rest_v1.models import (
     UpdateDagRunState,
     UpdateDagRunStateState,
     User,
-    UserCollectionItemRolesItemType0,
+    UserRole,
     Variable,
 )
 
@@ -189,7 +189,7 @@ def test_user_and_role_crud(call: Call) -> None:
             first_name="Test",
             last_name="User",
             password="pw-1234567",
-            roles=[UserCollectionItemRolesItemType0(name="Viewer")],
+            roles=[UserRole(name="Viewer")],
         ),
     )
     assert user.username == username

@@ -108,3 +108,85 @@ def test_low_level_clients_keep_settings_and_hide_credentials() -> None:
     assert "s3cret" not in repr(authed)
     http.close()
     authed.get_httpx_client().close()
+
+
+def test_models_are_attrs_classes_that_attrs_tools_understand() -> None:
+    import attrs
+
+    from airflow_rest_v1.models import Connection, Pool
+    from airflow_rest_v1.types import UNSET
+
+    assert attrs.has(Pool) and "__dict__" not in dir(Pool(name="p"))
+    assert [f.name for f in attrs.fields(Pool)][:2] == ["deferred_slots", "description"]
+    assert attrs.fields(Pool).additional_properties.init is False
+    pool = Pool.from_dict({"name": "p", "slots": 3, "description": None})
+    bigger = attrs.evolve(pool, slots=8)
+    assert (bigger.name, bigger.slots, bigger.description, bigger.open_slots) == ("p", 8, None, UNSET)
+    assert bigger.to_dict() == {"name": "p", "slots": 8, "description": None}
+    assert pool.slots == 3  # evolve made a copy
+    assert attrs.asdict(pool, filter=lambda _a, v: v is not UNSET) == {
+        "name": "p",
+        "slots": 3,
+        "description": None,
+        "additional_properties": {},
+    }
+    secret = attrs.evolve(Connection(connection_id="c"), password="pw-s3cret")
+    assert "s3cret" not in repr(secret) and "password='***'" in repr(secret)
+
+
+def test_models_work_with_cattrs() -> None:
+    import typing
+
+    import cattrs
+
+    from airflow_rest_v1.models import DAGRun, DagState, Pool
+    from airflow_rest_v1.types import Unset
+
+    converter = cattrs.Converter(omit_if_default=True)  # UNSET is every optional field's default
+
+    def without_unset(value: object, union: typing.Any) -> object:
+        rest = tuple(a for a in typing.get_args(union) if a is not Unset)
+        return converter.structure(value, typing.Union[rest] if len(rest) > 1 else rest[0])  # noqa: UP007
+
+    converter.register_structure_hook_func(lambda t: Unset in typing.get_args(t), without_unset)
+
+    pool = converter.structure({"name": "etl", "slots": 4, "description": None}, Pool)
+    assert pool == Pool(name="etl", slots=4, description=None)
+    assert converter.unstructure(pool) == {"name": "etl", "slots": 4, "description": None}
+    run = converter.structure({"dag_run_id": "r1", "conf": {"day": [1, 2]}, "state": "queued"}, DAGRun)
+    assert (run.conf, run.state) == ({"day": [1, 2]}, DagState.QUEUED)
+    assert converter.unstructure(run) == {"dag_run_id": "r1", "conf": {"day": [1, 2]}, "state": "queued"}
+
+
+def test_free_form_json_is_plain_python_data_both_ways() -> None:
+    from airflow_rest_v1.models import DAG, DAGDetail, DAGRun, Dataset, DatasetEvent, Task, XCom
+
+    run = DAGRun(dag_run_id="r", conf={"day": 1, "tags": ["a"]})
+    assert run.to_dict() == {"dag_run_id": "r", "conf": {"day": 1, "tags": ["a"]}}
+    assert DAGRun.from_dict({"conf": {"x": {"y": None}}}).conf == {"x": {"y": None}}
+    for value in ({"a": [1, 2]}, [1, "b"], "text", 3, 2.5, True, None):
+        xcom = XCom.from_dict({"key": "k", "value": value})
+        assert xcom.value == value and xcom.to_dict()["value"] == value
+    assert Dataset.from_dict({"uri": "s3://b", "extra": {"k": 1}}).extra == {"k": 1}
+    assert Dataset.from_dict({"uri": "s3://b", "extra": None}).extra is None
+    assert DatasetEvent.from_dict({"extra": {"from": "api"}}).extra == {"from": "api"}
+    detail = DAGDetail.from_dict(
+        {"dag_id": "d", "params": {"p": 1}, "dataset_expression": {"all": ["s3://b"]}}
+    )
+    assert (detail.params, detail.dataset_expression) == ({"p": 1}, {"all": ["s3://b"]})
+    assert Task.from_dict({"task_id": "t", "params": {"greeting": {"default": "hi"}}}).params == {
+        "greeting": {"default": "hi"}
+    }
+    assert DAG.from_dict({"dag_id": "d"}).to_dict() == {"dag_id": "d"}
+
+
+def test_no_public_model_name_is_a_generator_placeholder() -> None:
+    import re
+
+    from airflow_rest_v1 import models
+
+    placeholders = [
+        n for n in models.__all__ if re.search(r"Type\d+|Response\d{3}|^(Get|Post|Patch)[A-Z]", n)
+    ]
+    assert placeholders == []
+    assert {"DAGSource", "TaskLog", "UserRole", "DatasetAlias", "ProviderCollection"} <= set(models.__all__)

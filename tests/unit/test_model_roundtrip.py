@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,8 +31,8 @@ import airflow_rest_v1.models
 
 
 def is_model(cls: object) -> bool:
-    """A generated model class: slotted, with from_dict and to_dict."""
-    return isinstance(cls, type) and all(hasattr(cls, a) for a in ("__slots__", "from_dict", "to_dict"))
+    """A generated model class: an attrs class with from_dict and to_dict."""
+    return attrs.has(cls) and all(hasattr(cls, a) for a in ("from_dict", "to_dict"))
 
 
 def _install_many_compat() -> None:

@@ -13,29 +13,45 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
     import httpx
 
+    from ..models.action import Action
     from ..models.action_collection import ActionCollection
     from ..models.connection_collection import ConnectionCollection
+    from ..models.connection_collection_item import ConnectionCollectionItem
     from ..models.dag import DAG
     from ..models.dag_collection import DAGCollection
+    from ..models.dag_run import DAGRun
     from ..models.dag_run_collection import DAGRunCollection
+    from ..models.dag_warning import DagWarning
     from ..models.dag_warning_collection import DagWarningCollection
+    from ..models.dataset import Dataset
     from ..models.dataset_collection import DatasetCollection
+    from ..models.dataset_event import DatasetEvent
     from ..models.dataset_event_collection import DatasetEventCollection
+    from ..models.event_log import EventLog
     from ..models.event_log_collection import EventLogCollection
+    from ..models.import_error import ImportError_
     from ..models.import_error_collection import ImportErrorCollection
     from ..models.plugin_collection import PluginCollection
+    from ..models.plugin_collection_item import PluginCollectionItem
+    from ..models.pool import Pool
     from ..models.pool_collection import PoolCollection
+    from ..models.role import Role
     from ..models.role_collection import RoleCollection
+    from ..models.task_instance import TaskInstance
     from ..models.task_instance_collection import TaskInstanceCollection
+    from ..models.task_instance_history import TaskInstanceHistory
     from ..models.task_instance_history_collection import TaskInstanceHistoryCollection
     from ..models.user_collection import UserCollection
+    from ..models.user_collection_item import UserCollectionItem
     from ..models.variable_collection import VariableCollection
+    from ..models.variable_collection_item import VariableCollectionItem
     from ..models.x_com_collection import XComCollection
+    from ..models.x_com_collection_item import XComCollectionItem
     from .config import AsyncConfigOperations, ConfigOperations
     from .connection import AsyncConnectionOperations, ConnectionOperations
     from .dag import AsyncDagOperations, DagOperations
@@ -57,6 +73,7 @@ if TYPE_CHECKING:
     from .x_com import AsyncXComOperations, XComOperations
 
 T = TypeVar("T")
+P = ParamSpec("P")
 _GROUPS = (
     "config",
     "connection",
@@ -265,216 +282,252 @@ class Operations:
 
         return XComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, **options: Any) -> Iterator[Any]:
+    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> Iterator[Any]:
         raise NotImplementedError
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., ConnectionCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[ConnectionCollectionItem]: ...
+    if TYPE_CHECKING:
+        # What type checkers see: the item type follows the operation, and the operation's own
+        # parameters (P) are checked. The paging options come first, so they may be given by
+        # keyword anywhere in the call.
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., DAGCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[DAG]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, ConnectionCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[ConnectionCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., DAGRunCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[DAGRun]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, DAGCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[DAG]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., DagWarningCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[DagWarning]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, DAGRunCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[DAGRun]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., DatasetEventCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[DatasetEvent]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, DagWarningCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[DagWarning]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., DatasetCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[Dataset]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, DatasetEventCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[DatasetEvent]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., EventLogCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[EventLog]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, DatasetCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[Dataset]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., ImportErrorCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[ImportError_]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, EventLogCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[EventLog]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., ActionCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[Action]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, ImportErrorCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[ImportError_]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., PluginCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[PluginCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, ActionCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[Action]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., PoolCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[Pool]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, PluginCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[PluginCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., RoleCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[Role]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, PoolCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[Pool]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., TaskInstanceHistoryCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[TaskInstanceHistory]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, RoleCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[Role]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., TaskInstanceCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[TaskInstance]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, TaskInstanceHistoryCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[TaskInstanceHistory]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., UserCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[UserCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, TaskInstanceCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[TaskInstance]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., VariableCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[VariableCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, UserCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[UserCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., XComCollection],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        **params: Any,
-    ) -> Iterator[XComCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, VariableCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[VariableCollectionItem]: ...
 
-    def paginate(self, operation: Callable[..., Any], /, **options: Any) -> Iterator[Any]:
-        """Every item of a paged list operation, fetching page after page (see airflow_rest)."""
-        return self._paginate(operation, **options)
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, XComCollection],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[XComCollectionItem]: ...
+
+        def paginate(
+            self,
+            operation: Callable[P, Any],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> Iterator[Any]:
+            """Every item of a paged list operation, in order (see airflow_rest)."""
+    else:
+
+        def paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> Iterator[Any]:
+            """Every item of a paged list operation, in order (see airflow_rest)."""
+            return self._paginate(operation, *args, **options)
 
 
 class AsyncOperations:
@@ -621,230 +674,251 @@ class AsyncOperations:
 
         return AsyncXComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, **options: Any) -> AsyncIterator[Any]:
+    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> AsyncIterator[Any]:
         raise NotImplementedError
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[ConnectionCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[ConnectionCollectionItem]: ...
+    if TYPE_CHECKING:
+        # What type checkers see: the item type follows the operation, and the operation's own
+        # parameters (P) are checked. The paging options come first, so they may be given by
+        # keyword anywhere in the call.
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[DAGCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[DAG]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[ConnectionCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[ConnectionCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[DAGRunCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[DAGRun]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[DAGCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[DAG]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[DagWarningCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[DagWarning]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[DAGRunCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[DAGRun]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[DatasetEventCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[DatasetEvent]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[DagWarningCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[DagWarning]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[DatasetCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[Dataset]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[DatasetEventCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[DatasetEvent]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[EventLogCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[EventLog]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[DatasetCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[Dataset]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[ImportErrorCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[ImportError_]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[EventLogCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[EventLog]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[ActionCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[Action]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[ImportErrorCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[ImportError_]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[PluginCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[PluginCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[ActionCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[Action]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[PoolCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[Pool]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[PluginCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[PluginCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[RoleCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[Role]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[PoolCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[Pool]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[TaskInstanceHistoryCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[TaskInstanceHistory]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[RoleCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[Role]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[TaskInstanceCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[TaskInstance]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[TaskInstanceHistoryCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[TaskInstanceHistory]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[UserCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[UserCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[TaskInstanceCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[TaskInstance]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[VariableCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[VariableCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[UserCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[UserCollectionItem]: ...
 
-    @overload
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[XComCollection]],
-        /,
-        *,
-        page_size: int = 100,
-        max_items: int | None = None,
-        on_total_change: str = "warn",
-        concurrency: int = 1,
-        **params: Any,
-    ) -> AsyncIterator[XComCollectionItem]: ...
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[VariableCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[VariableCollectionItem]: ...
 
-    def paginate(self, operation: Callable[..., Any], /, **options: Any) -> AsyncIterator[Any]:
-        """Every item of a paged list operation, fetching page after page (see airflow_rest)."""
-        return self._paginate(operation, **options)
+        @overload
+        def paginate(
+            self,
+            operation: Callable[P, Awaitable[XComCollection]],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[XComCollectionItem]: ...
+
+        def paginate(
+            self,
+            operation: Callable[P, Any],
+            /,
+            page_size: int = 100,
+            max_items: int | None = None,
+            on_total_change: Literal["warn", "error"] = "warn",
+            concurrency: int = 1,
+            *args: P.args,
+            **params: P.kwargs,
+        ) -> AsyncIterator[Any]:
+            """Every item of a paged list operation, in order (see airflow_rest)."""
+    else:
+
+        def paginate(
+            self, operation: Callable[..., Any], /, *args: Any, **options: Any
+        ) -> AsyncIterator[Any]:
+            """Every item of a paged list operation, in order (see airflow_rest)."""
+            return self._paginate(operation, *args, **options)

@@ -23,19 +23,16 @@ if TYPE_CHECKING:
     from .connection_collection_item import ConnectionCollectionItem
     from .connection_test import ConnectionTest
     from .create_dataset_event import CreateDatasetEvent
-    from .create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0
     from .cron_expression import CronExpression
     from .dag import DAG
     from .dag_collection import DAGCollection
     from .dag_detail import DAGDetail
-    from .dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0
-    from .dag_detail_params import DAGDetailParams
     from .dag_processor_status import DagProcessorStatus
     from .dag_run import DAGRun
     from .dag_run_collection import DAGRunCollection
-    from .dag_run_conf import DAGRunConf
     from .dag_run_run_type import DAGRunRunType
     from .dag_schedule_dataset_reference import DagScheduleDatasetReference
+    from .dag_source import DAGSource
     from .dag_state import DagState
     from .dag_stats_collection_item import DagStatsCollectionItem
     from .dag_stats_collection_schema import DagStatsCollectionSchema
@@ -43,21 +40,16 @@ if TYPE_CHECKING:
     from .dag_warning import DagWarning
     from .dag_warning_collection import DagWarningCollection
     from .dataset import Dataset
-    from .dataset_aliases_item import DatasetAliasesItem
+    from .dataset_alias import DatasetAlias
     from .dataset_collection import DatasetCollection
     from .dataset_event import DatasetEvent
     from .dataset_event_collection import DatasetEventCollection
-    from .dataset_event_extra_type_0 import DatasetEventExtraType0
-    from .dataset_extra_type_0 import DatasetExtraType0
     from .error import Error
     from .event_log import EventLog
     from .event_log_collection import EventLogCollection
     from .extra_link import ExtraLink
     from .extra_link_collection import ExtraLinkCollection
     from .extra_links import ExtraLinks
-    from .get_dag_source_response_200 import GetDagSourceResponse200
-    from .get_log_response_200 import GetLogResponse200
-    from .get_providers_response_200 import GetProvidersResponse200
     from .health_info import HealthInfo
     from .health_status import HealthStatus
     from .import_error import ImportError_
@@ -68,12 +60,6 @@ if TYPE_CHECKING:
     from .metadatabase_status import MetadatabaseStatus
     from .plugin_collection import PluginCollection
     from .plugin_collection_item import PluginCollectionItem
-    from .plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-        PluginCollectionItemAppbuilderMenuItemsItemType0,
-    )
-    from .plugin_collection_item_appbuilder_views_item_type_0 import (
-        PluginCollectionItemAppbuilderViewsItemType0,
-    )
     from .pool import Pool
     from .pool_collection import PoolCollection
     from .provider import Provider
@@ -99,9 +85,8 @@ if TYPE_CHECKING:
     from .task_instance_history_collection import TaskInstanceHistoryCollection
     from .task_instance_reference import TaskInstanceReference
     from .task_instance_reference_collection import TaskInstanceReferenceCollection
-    from .task_instance_rendered_fields import TaskInstanceRenderedFields
+    from .task_log import TaskLog
     from .task_outlet_dataset_reference import TaskOutletDatasetReference
-    from .task_params import TaskParams
     from .task_state import TaskState
     from .time_delta import TimeDelta
     from .trigger import Trigger
@@ -115,7 +100,7 @@ if TYPE_CHECKING:
     from .user import User
     from .user_collection import UserCollection
     from .user_collection_item import UserCollectionItem
-    from .user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
+    from .user_role import UserRole
     from .variable import Variable
     from .variable_collection import VariableCollection
     from .variable_collection_item import VariableCollectionItem
@@ -123,7 +108,6 @@ if TYPE_CHECKING:
     from .x_com import XCom
     from .x_com_collection import XComCollection
     from .x_com_collection_item import XComCollectionItem
-    from .x_com_value_type_5_type_0 import XComValueType5Type0
 
 _MODULES = {
     "Action": ".action",
@@ -142,19 +126,16 @@ _MODULES = {
     "ConnectionCollectionItem": ".connection_collection_item",
     "ConnectionTest": ".connection_test",
     "CreateDatasetEvent": ".create_dataset_event",
-    "CreateDatasetEventExtraType0": ".create_dataset_event_extra_type_0",
     "CronExpression": ".cron_expression",
     "DAG": ".dag",
     "DAGCollection": ".dag_collection",
     "DAGDetail": ".dag_detail",
-    "DAGDetailDatasetExpressionType0": ".dag_detail_dataset_expression_type_0",
-    "DAGDetailParams": ".dag_detail_params",
     "DagProcessorStatus": ".dag_processor_status",
     "DAGRun": ".dag_run",
     "DAGRunCollection": ".dag_run_collection",
-    "DAGRunConf": ".dag_run_conf",
     "DAGRunRunType": ".dag_run_run_type",
     "DagScheduleDatasetReference": ".dag_schedule_dataset_reference",
+    "DAGSource": ".dag_source",
     "DagState": ".dag_state",
     "DagStatsCollectionItem": ".dag_stats_collection_item",
     "DagStatsCollectionSchema": ".dag_stats_collection_schema",
@@ -162,21 +143,16 @@ _MODULES = {
     "DagWarning": ".dag_warning",
     "DagWarningCollection": ".dag_warning_collection",
     "Dataset": ".dataset",
-    "DatasetAliasesItem": ".dataset_aliases_item",
+    "DatasetAlias": ".dataset_alias",
     "DatasetCollection": ".dataset_collection",
     "DatasetEvent": ".dataset_event",
     "DatasetEventCollection": ".dataset_event_collection",
-    "DatasetEventExtraType0": ".dataset_event_extra_type_0",
-    "DatasetExtraType0": ".dataset_extra_type_0",
     "Error": ".error",
     "EventLog": ".event_log",
     "EventLogCollection": ".event_log_collection",
     "ExtraLink": ".extra_link",
     "ExtraLinkCollection": ".extra_link_collection",
     "ExtraLinks": ".extra_links",
-    "GetDagSourceResponse200": ".get_dag_source_response_200",
-    "GetLogResponse200": ".get_log_response_200",
-    "GetProvidersResponse200": ".get_providers_response_200",
     "HealthInfo": ".health_info",
     "HealthStatus": ".health_status",
     "ImportError_": ".import_error",
@@ -187,8 +163,6 @@ _MODULES = {
     "MetadatabaseStatus": ".metadatabase_status",
     "PluginCollection": ".plugin_collection",
     "PluginCollectionItem": ".plugin_collection_item",
-    "PluginCollectionItemAppbuilderMenuItemsItemType0": ".plugin_collection_item_appbuilder_menu_items_item_type_0",
-    "PluginCollectionItemAppbuilderViewsItemType0": ".plugin_collection_item_appbuilder_views_item_type_0",
     "Pool": ".pool",
     "PoolCollection": ".pool_collection",
     "Provider": ".provider",
@@ -214,9 +188,8 @@ _MODULES = {
     "TaskInstanceHistoryCollection": ".task_instance_history_collection",
     "TaskInstanceReference": ".task_instance_reference",
     "TaskInstanceReferenceCollection": ".task_instance_reference_collection",
-    "TaskInstanceRenderedFields": ".task_instance_rendered_fields",
+    "TaskLog": ".task_log",
     "TaskOutletDatasetReference": ".task_outlet_dataset_reference",
-    "TaskParams": ".task_params",
     "TaskState": ".task_state",
     "TimeDelta": ".time_delta",
     "Trigger": ".trigger",
@@ -230,7 +203,7 @@ _MODULES = {
     "User": ".user",
     "UserCollection": ".user_collection",
     "UserCollectionItem": ".user_collection_item",
-    "UserCollectionItemRolesItemType0": ".user_collection_item_roles_item_type_0",
+    "UserRole": ".user_role",
     "Variable": ".variable",
     "VariableCollection": ".variable_collection",
     "VariableCollectionItem": ".variable_collection_item",
@@ -238,7 +211,6 @@ _MODULES = {
     "XCom": ".x_com",
     "XComCollection": ".x_com_collection",
     "XComCollectionItem": ".x_com_collection_item",
-    "XComValueType5Type0": ".x_com_value_type_5_type_0",
 }
 
 __all__ = (
@@ -258,19 +230,16 @@ __all__ = (
     "ConnectionCollectionItem",
     "ConnectionTest",
     "CreateDatasetEvent",
-    "CreateDatasetEventExtraType0",
     "CronExpression",
     "DAG",
     "DAGCollection",
     "DAGDetail",
-    "DAGDetailDatasetExpressionType0",
-    "DAGDetailParams",
     "DagProcessorStatus",
     "DAGRun",
     "DAGRunCollection",
-    "DAGRunConf",
     "DAGRunRunType",
     "DagScheduleDatasetReference",
+    "DAGSource",
     "DagState",
     "DagStatsCollectionItem",
     "DagStatsCollectionSchema",
@@ -278,21 +247,16 @@ __all__ = (
     "DagWarning",
     "DagWarningCollection",
     "Dataset",
-    "DatasetAliasesItem",
+    "DatasetAlias",
     "DatasetCollection",
     "DatasetEvent",
     "DatasetEventCollection",
-    "DatasetEventExtraType0",
-    "DatasetExtraType0",
     "Error",
     "EventLog",
     "EventLogCollection",
     "ExtraLink",
     "ExtraLinkCollection",
     "ExtraLinks",
-    "GetDagSourceResponse200",
-    "GetLogResponse200",
-    "GetProvidersResponse200",
     "HealthInfo",
     "HealthStatus",
     "ImportError_",
@@ -303,8 +267,6 @@ __all__ = (
     "MetadatabaseStatus",
     "PluginCollection",
     "PluginCollectionItem",
-    "PluginCollectionItemAppbuilderMenuItemsItemType0",
-    "PluginCollectionItemAppbuilderViewsItemType0",
     "Pool",
     "PoolCollection",
     "Provider",
@@ -330,9 +292,8 @@ __all__ = (
     "TaskInstanceHistoryCollection",
     "TaskInstanceReference",
     "TaskInstanceReferenceCollection",
-    "TaskInstanceRenderedFields",
+    "TaskLog",
     "TaskOutletDatasetReference",
-    "TaskParams",
     "TaskState",
     "TimeDelta",
     "Trigger",
@@ -346,7 +307,7 @@ __all__ = (
     "User",
     "UserCollection",
     "UserCollectionItem",
-    "UserCollectionItemRolesItemType0",
+    "UserRole",
     "Variable",
     "VariableCollection",
     "VariableCollectionItem",
@@ -354,7 +315,6 @@ __all__ = (
     "XCom",
     "XComCollection",
     "XComCollectionItem",
-    "XComValueType5Type0",
 )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ActionResource:
     """The Action-Resource item.
 
@@ -36,35 +40,9 @@ class ActionResource:
                 *New in version 2.1.0*
     """
 
-    __slots__ = (
-        "action",
-        "resource",
-        "additional_properties",
-    )
-
-    action: Action | Unset
-    resource: Resource | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, action: Action | Unset = UNSET, resource: Resource | Unset = UNSET) -> None:
-        self.action = action
-        self.resource = resource
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.action,
-            self.resource,
-            self.additional_properties,
-        ) == (
-            other.action,
-            other.resource,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    action: Action | Unset = UNSET
+    resource: Resource | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.dag_state import DagState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
@@ -25,6 +28,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class BasicDAGRun:
     """
     Attributes:
@@ -51,75 +55,15 @@ class BasicDAGRun:
             *Changed in version 2.1.3*&#58; 'queued' is added as a possible value.
     """
 
-    __slots__ = (
-        "dag_id",
-        "data_interval_end",
-        "data_interval_start",
-        "end_date",
-        "logical_date",
-        "run_id",
-        "start_date",
-        "state",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    data_interval_end: datetime.datetime | None | Unset
-    data_interval_start: datetime.datetime | None | Unset
-    end_date: datetime.datetime | None | Unset
-    logical_date: datetime.datetime | Unset
-    run_id: str | Unset
-    start_date: datetime.datetime | None | Unset
-    state: DagState | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        data_interval_end: datetime.datetime | None | Unset = UNSET,
-        data_interval_start: datetime.datetime | None | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        logical_date: datetime.datetime | Unset = UNSET,
-        run_id: str | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        state: DagState | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.data_interval_end = data_interval_end
-        self.data_interval_start = data_interval_start
-        self.end_date = end_date
-        self.logical_date = logical_date
-        self.run_id = run_id
-        self.start_date = start_date
-        self.state = state
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.data_interval_end,
-            self.data_interval_start,
-            self.end_date,
-            self.logical_date,
-            self.run_id,
-            self.start_date,
-            self.state,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.data_interval_end,
-            other.data_interval_start,
-            other.end_date,
-            other.logical_date,
-            other.run_id,
-            other.start_date,
-            other.state,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    data_interval_end: datetime.datetime | None | Unset = UNSET
+    data_interval_start: datetime.datetime | None | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    logical_date: datetime.datetime | Unset = UNSET
+    run_id: str | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    state: DagState | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ClassReference")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ClassReference:
     """Class reference
 
@@ -25,35 +29,9 @@ class ClassReference:
         module_path (str | Unset):
     """
 
-    __slots__ = (
-        "class_name",
-        "module_path",
-        "additional_properties",
-    )
-
-    class_name: str | Unset
-    module_path: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, class_name: str | Unset = UNSET, module_path: str | Unset = UNSET) -> None:
-        self.class_name = class_name
-        self.module_path = module_path
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.class_name,
-            self.module_path,
-            self.additional_properties,
-        ) == (
-            other.class_name,
-            other.module_path,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    class_name: str | Unset = UNSET
+    module_path: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

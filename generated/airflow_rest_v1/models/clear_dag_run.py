@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ClearDagRun")
@@ -16,6 +19,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ClearDagRun:
     """
     Attributes:
@@ -25,30 +29,8 @@ class ClearDagRun:
              Default: True.
     """
 
-    __slots__ = (
-        "dry_run",
-        "additional_properties",
-    )
-
-    dry_run: bool | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, dry_run: bool | Unset = True) -> None:
-        self.dry_run = dry_run
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dry_run,
-            self.additional_properties,
-        ) == (
-            other.dry_run,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dry_run: bool | Unset = True
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="ClearTaskInstances")
@@ -30,6 +33,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ClearTaskInstances:
     """
     Attributes:
@@ -54,111 +58,21 @@ class ClearTaskInstances:
             *New in version 2.1.0*
     """
 
-    __slots__ = (
-        "dag_run_id",
-        "dry_run",
-        "end_date",
-        "include_downstream",
-        "include_future",
-        "include_parentdag",
-        "include_past",
-        "include_subdags",
-        "include_upstream",
-        "only_failed",
-        "only_running",
-        "reset_dag_runs",
-        "start_date",
-        "task_ids",
-        "additional_properties",
-    )
-
-    dag_run_id: None | str | Unset
-    dry_run: bool | Unset
-    end_date: datetime.datetime | Unset
-    include_downstream: bool | Unset
-    include_future: bool | Unset
-    include_parentdag: bool | Unset
-    include_past: bool | Unset
-    include_subdags: bool | Unset
-    include_upstream: bool | Unset
-    only_failed: bool | Unset
-    only_running: bool | Unset
-    reset_dag_runs: bool | Unset
-    start_date: datetime.datetime | Unset
-    task_ids: list[str] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_run_id: None | str | Unset = UNSET,
-        dry_run: bool | Unset = True,
-        end_date: datetime.datetime | Unset = UNSET,
-        include_downstream: bool | Unset = False,
-        include_future: bool | Unset = False,
-        include_parentdag: bool | Unset = UNSET,
-        include_past: bool | Unset = False,
-        include_subdags: bool | Unset = UNSET,
-        include_upstream: bool | Unset = False,
-        only_failed: bool | Unset = True,
-        only_running: bool | Unset = False,
-        reset_dag_runs: bool | Unset = UNSET,
-        start_date: datetime.datetime | Unset = UNSET,
-        task_ids: list[str] | Unset = UNSET,
-    ) -> None:
-        self.dag_run_id = dag_run_id
-        self.dry_run = dry_run
-        self.end_date = end_date
-        self.include_downstream = include_downstream
-        self.include_future = include_future
-        self.include_parentdag = include_parentdag
-        self.include_past = include_past
-        self.include_subdags = include_subdags
-        self.include_upstream = include_upstream
-        self.only_failed = only_failed
-        self.only_running = only_running
-        self.reset_dag_runs = reset_dag_runs
-        self.start_date = start_date
-        self.task_ids = task_ids
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_run_id,
-            self.dry_run,
-            self.end_date,
-            self.include_downstream,
-            self.include_future,
-            self.include_parentdag,
-            self.include_past,
-            self.include_subdags,
-            self.include_upstream,
-            self.only_failed,
-            self.only_running,
-            self.reset_dag_runs,
-            self.start_date,
-            self.task_ids,
-            self.additional_properties,
-        ) == (
-            other.dag_run_id,
-            other.dry_run,
-            other.end_date,
-            other.include_downstream,
-            other.include_future,
-            other.include_parentdag,
-            other.include_past,
-            other.include_subdags,
-            other.include_upstream,
-            other.only_failed,
-            other.only_running,
-            other.reset_dag_runs,
-            other.start_date,
-            other.task_ids,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_run_id: None | str | Unset = UNSET
+    dry_run: bool | Unset = True
+    end_date: datetime.datetime | Unset = UNSET
+    include_downstream: bool | Unset = False
+    include_future: bool | Unset = False
+    include_parentdag: bool | Unset = UNSET
+    include_past: bool | Unset = False
+    include_subdags: bool | Unset = UNSET
+    include_upstream: bool | Unset = False
+    only_failed: bool | Unset = True
+    only_running: bool | Unset = False
+    reset_dag_runs: bool | Unset = UNSET
+    start_date: datetime.datetime | Unset = UNSET
+    task_ids: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

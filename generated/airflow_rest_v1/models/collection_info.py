@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="CollectionInfo")
@@ -16,6 +19,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class CollectionInfo:
     """Metadata about collection.
 
@@ -24,30 +28,8 @@ class CollectionInfo:
             (limit, offset) are applied.
     """
 
-    __slots__ = (
-        "total_entries",
-        "additional_properties",
-    )
-
-    total_entries: int | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, total_entries: int | Unset = UNSET) -> None:
-        self.total_entries = total_entries
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.total_entries,
-            self.additional_properties,
-        ) == (
-            other.total_entries,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    total_entries: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

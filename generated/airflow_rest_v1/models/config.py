@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Config:
     """The configuration.
 
@@ -27,30 +31,8 @@ class Config:
         sections (list[ConfigSection] | Unset):
     """
 
-    __slots__ = (
-        "sections",
-        "additional_properties",
-    )
-
-    sections: list[ConfigSection] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, sections: list[ConfigSection] | Unset = UNSET) -> None:
-        self.sections = sections
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.sections,
-            self.additional_properties,
-        ) == (
-            other.sections,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    sections: list[ConfigSection] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ConfigOption")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ConfigOption:
     """The option of configuration.
 
@@ -25,35 +29,9 @@ class ConfigOption:
         value (str | Unset):
     """
 
-    __slots__ = (
-        "key",
-        "value",
-        "additional_properties",
-    )
-
-    key: str | Unset
-    value: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, key: str | Unset = UNSET, value: str | Unset = UNSET) -> None:
-        self.key = key
-        self.value = value
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.key,
-            self.value,
-            self.additional_properties,
-        ) == (
-            other.key,
-            other.value,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    key: str | Unset = UNSET
+    value: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

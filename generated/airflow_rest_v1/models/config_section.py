@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ConfigSection:
     """The section of configuration.
 
@@ -29,35 +33,9 @@ class ConfigSection:
         options (list[ConfigOption] | Unset):
     """
 
-    __slots__ = (
-        "name",
-        "options",
-        "additional_properties",
-    )
-
-    name: str | Unset
-    options: list[ConfigOption] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, name: str | Unset = UNSET, options: list[ConfigOption] | Unset = UNSET) -> None:
-        self.name = name
-        self.options = options
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.name,
-            self.options,
-            self.additional_properties,
-        ) == (
-            other.name,
-            other.options,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    name: str | Unset = UNSET
+    options: list[ConfigOption] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

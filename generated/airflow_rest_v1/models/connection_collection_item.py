@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ConnectionCollectionItem")
@@ -22,6 +25,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ConnectionCollectionItem:
     """Connection collection item.
     The password and extra fields are only available when retrieving a single object due to the sensitivity of this
@@ -37,69 +41,14 @@ class ConnectionCollectionItem:
             schema (None | str | Unset): Schema of the connection.
     """
 
-    __slots__ = (
-        "conn_type",
-        "connection_id",
-        "description",
-        "host",
-        "login",
-        "port",
-        "schema",
-        "additional_properties",
-    )
-
-    conn_type: str | Unset
-    connection_id: str | Unset
-    description: None | str | Unset
-    host: None | str | Unset
-    login: None | str | Unset
-    port: int | None | Unset
-    schema: None | str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        conn_type: str | Unset = UNSET,
-        connection_id: str | Unset = UNSET,
-        description: None | str | Unset = UNSET,
-        host: None | str | Unset = UNSET,
-        login: None | str | Unset = UNSET,
-        port: int | None | Unset = UNSET,
-        schema: None | str | Unset = UNSET,
-    ) -> None:
-        self.conn_type = conn_type
-        self.connection_id = connection_id
-        self.description = description
-        self.host = host
-        self.login = login
-        self.port = port
-        self.schema = schema
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.conn_type,
-            self.connection_id,
-            self.description,
-            self.host,
-            self.login,
-            self.port,
-            self.schema,
-            self.additional_properties,
-        ) == (
-            other.conn_type,
-            other.connection_id,
-            other.description,
-            other.host,
-            other.login,
-            other.port,
-            other.schema,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    conn_type: str | Unset = UNSET
+    connection_id: str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    host: None | str | Unset = UNSET
+    login: None | str | Unset = UNSET
+    port: int | None | Unset = UNSET
+    schema: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

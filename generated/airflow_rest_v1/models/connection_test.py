@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ConnectionTest")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ConnectionTest:
     """Connection test results.
 
@@ -27,35 +31,9 @@ class ConnectionTest:
             status (bool | Unset): The status of the request.
     """
 
-    __slots__ = (
-        "message",
-        "status",
-        "additional_properties",
-    )
-
-    message: str | Unset
-    status: bool | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, message: str | Unset = UNSET, status: bool | Unset = UNSET) -> None:
-        self.message = message
-        self.status = status
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.message,
-            self.status,
-            self.additional_properties,
-        ) == (
-            other.message,
-            other.status,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    message: str | Unset = UNSET
+    status: bool | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset, model_repr
-
-if TYPE_CHECKING:
-    from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0
-
 
 T = TypeVar("T", bound="CreateDatasetEvent")
 
@@ -21,42 +20,17 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class CreateDatasetEvent:
     """
     Attributes:
         dataset_uri (str): The URI of the dataset
-        extra (CreateDatasetEventExtraType0 | None | Unset): The dataset event extra
+        extra (dict[str, Any] | None | Unset): The dataset event extra
     """
 
-    __slots__ = (
-        "dataset_uri",
-        "extra",
-        "additional_properties",
-    )
-
     dataset_uri: str
-    extra: CreateDatasetEventExtraType0 | None | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, dataset_uri: str, extra: CreateDatasetEventExtraType0 | None | Unset = UNSET) -> None:
-        self.dataset_uri = dataset_uri
-        self.extra = extra
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dataset_uri,
-            self.extra,
-            self.additional_properties,
-        ) == (
-            other.dataset_uri,
-            other.extra,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    extra: dict[str, Any] | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -67,8 +41,6 @@ class CreateDatasetEvent:
         extra: dict[str, Any] | None | Unset
         if isinstance(self.extra, Unset):
             extra = UNSET
-        elif isinstance(self.extra, CreateDatasetEventExtraType0):
-            extra = self.extra.to_dict()
         else:
             extra = self.extra
 
@@ -87,12 +59,9 @@ class CreateDatasetEvent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            extra = src_dict["extra"]
-            if extra is not None:
-                extra = CreateDatasetEventExtraType0.from_dict(extra)
             create_dataset_event = cls(
                 src_dict["dataset_uri"],
-                extra,
+                src_dict["extra"],
             )
             if len(src_dict) != 2:
                 create_dataset_event.additional_properties = {
@@ -103,12 +72,9 @@ class CreateDatasetEvent:
         except KeyError:
             pass
         get = src_dict.get
-        extra = get("extra", UNSET)
-        if extra is not None and extra is not UNSET:
-            extra = CreateDatasetEventExtraType0.from_dict(extra)
         create_dataset_event = cls(
             src_dict["dataset_uri"],
-            extra,
+            get("extra", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
             create_dataset_event.additional_properties = {
@@ -131,7 +97,3 @@ class CreateDatasetEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Imported after the class, so that models that refer to each other import in either order.
-from ..models.create_dataset_event_extra_type_0 import CreateDatasetEventExtraType0  # noqa: E402

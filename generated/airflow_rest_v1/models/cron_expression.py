@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import check_const, model_repr
 
 T = TypeVar("T", bound="CronExpression")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class CronExpression:
     """Cron expression
 
@@ -25,35 +29,9 @@ class CronExpression:
         value (str):
     """
 
-    __slots__ = (
-        "field_type_",
-        "value",
-        "additional_properties",
-    )
-
     field_type_: Literal["CronExpression"]
     value: str
-    additional_properties: dict[str, Any]
-
-    def __init__(self, field_type_: Literal["CronExpression"], value: str) -> None:
-        self.field_type_ = field_type_
-        self.value = value
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.field_type_,
-            self.value,
-            self.additional_properties,
-        ) == (
-            other.field_type_,
-            other.value,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DAG:
     """DAG
 
@@ -132,195 +136,35 @@ class DAG:
             *New in version 2.3.0*
     """
 
-    __slots__ = (
-        "dag_display_name",
-        "dag_id",
-        "default_view",
-        "description",
-        "file_token",
-        "fileloc",
-        "has_import_errors",
-        "has_task_concurrency_limits",
-        "is_active",
-        "is_paused",
-        "is_subdag",
-        "last_expired",
-        "last_parsed_time",
-        "last_pickled",
-        "max_active_runs",
-        "max_active_tasks",
-        "max_consecutive_failed_dag_runs",
-        "next_dagrun",
-        "next_dagrun_create_after",
-        "next_dagrun_data_interval_end",
-        "next_dagrun_data_interval_start",
-        "owners",
-        "pickle_id",
-        "root_dag_id",
-        "schedule_interval",
-        "scheduler_lock",
-        "tags",
-        "timetable_description",
-        "additional_properties",
-    )
-
-    dag_display_name: str | Unset
-    dag_id: str | Unset
-    default_view: None | str | Unset
-    description: None | str | Unset
-    file_token: str | Unset
-    fileloc: str | Unset
-    has_import_errors: bool | None | Unset
-    has_task_concurrency_limits: bool | None | Unset
-    is_active: bool | None | Unset
-    is_paused: bool | None | Unset
-    is_subdag: bool | Unset
-    last_expired: datetime.datetime | None | Unset
-    last_parsed_time: datetime.datetime | None | Unset
-    last_pickled: datetime.datetime | None | Unset
-    max_active_runs: int | None | Unset
-    max_active_tasks: int | None | Unset
-    max_consecutive_failed_dag_runs: int | None | Unset
-    next_dagrun: datetime.datetime | None | Unset
-    next_dagrun_create_after: datetime.datetime | None | Unset
-    next_dagrun_data_interval_end: datetime.datetime | None | Unset
-    next_dagrun_data_interval_start: datetime.datetime | None | Unset
-    owners: list[str] | Unset
-    pickle_id: None | str | Unset
-    root_dag_id: None | str | Unset
-    schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset
-    scheduler_lock: bool | None | Unset
-    tags: list[Tag] | None | Unset
-    timetable_description: None | str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_display_name: str | Unset = UNSET,
-        dag_id: str | Unset = UNSET,
-        default_view: None | str | Unset = UNSET,
-        description: None | str | Unset = UNSET,
-        file_token: str | Unset = UNSET,
-        fileloc: str | Unset = UNSET,
-        has_import_errors: bool | None | Unset = UNSET,
-        has_task_concurrency_limits: bool | None | Unset = UNSET,
-        is_active: bool | None | Unset = UNSET,
-        is_paused: bool | None | Unset = UNSET,
-        is_subdag: bool | Unset = UNSET,
-        last_expired: datetime.datetime | None | Unset = UNSET,
-        last_parsed_time: datetime.datetime | None | Unset = UNSET,
-        last_pickled: datetime.datetime | None | Unset = UNSET,
-        max_active_runs: int | None | Unset = UNSET,
-        max_active_tasks: int | None | Unset = UNSET,
-        max_consecutive_failed_dag_runs: int | None | Unset = UNSET,
-        next_dagrun: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_create_after: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_data_interval_end: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_data_interval_start: datetime.datetime | None | Unset = UNSET,
-        owners: list[str] | Unset = UNSET,
-        pickle_id: None | str | Unset = UNSET,
-        root_dag_id: None | str | Unset = UNSET,
-        schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset = UNSET,
-        scheduler_lock: bool | None | Unset = UNSET,
-        tags: list[Tag] | None | Unset = UNSET,
-        timetable_description: None | str | Unset = UNSET,
-    ) -> None:
-        self.dag_display_name = dag_display_name
-        self.dag_id = dag_id
-        self.default_view = default_view
-        self.description = description
-        self.file_token = file_token
-        self.fileloc = fileloc
-        self.has_import_errors = has_import_errors
-        self.has_task_concurrency_limits = has_task_concurrency_limits
-        self.is_active = is_active
-        self.is_paused = is_paused
-        self.is_subdag = is_subdag
-        self.last_expired = last_expired
-        self.last_parsed_time = last_parsed_time
-        self.last_pickled = last_pickled
-        self.max_active_runs = max_active_runs
-        self.max_active_tasks = max_active_tasks
-        self.max_consecutive_failed_dag_runs = max_consecutive_failed_dag_runs
-        self.next_dagrun = next_dagrun
-        self.next_dagrun_create_after = next_dagrun_create_after
-        self.next_dagrun_data_interval_end = next_dagrun_data_interval_end
-        self.next_dagrun_data_interval_start = next_dagrun_data_interval_start
-        self.owners = owners
-        self.pickle_id = pickle_id
-        self.root_dag_id = root_dag_id
-        self.schedule_interval = schedule_interval
-        self.scheduler_lock = scheduler_lock
-        self.tags = tags
-        self.timetable_description = timetable_description
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_display_name,
-            self.dag_id,
-            self.default_view,
-            self.description,
-            self.file_token,
-            self.fileloc,
-            self.has_import_errors,
-            self.has_task_concurrency_limits,
-            self.is_active,
-            self.is_paused,
-            self.is_subdag,
-            self.last_expired,
-            self.last_parsed_time,
-            self.last_pickled,
-            self.max_active_runs,
-            self.max_active_tasks,
-            self.max_consecutive_failed_dag_runs,
-            self.next_dagrun,
-            self.next_dagrun_create_after,
-            self.next_dagrun_data_interval_end,
-            self.next_dagrun_data_interval_start,
-            self.owners,
-            self.pickle_id,
-            self.root_dag_id,
-            self.schedule_interval,
-            self.scheduler_lock,
-            self.tags,
-            self.timetable_description,
-            self.additional_properties,
-        ) == (
-            other.dag_display_name,
-            other.dag_id,
-            other.default_view,
-            other.description,
-            other.file_token,
-            other.fileloc,
-            other.has_import_errors,
-            other.has_task_concurrency_limits,
-            other.is_active,
-            other.is_paused,
-            other.is_subdag,
-            other.last_expired,
-            other.last_parsed_time,
-            other.last_pickled,
-            other.max_active_runs,
-            other.max_active_tasks,
-            other.max_consecutive_failed_dag_runs,
-            other.next_dagrun,
-            other.next_dagrun_create_after,
-            other.next_dagrun_data_interval_end,
-            other.next_dagrun_data_interval_start,
-            other.owners,
-            other.pickle_id,
-            other.root_dag_id,
-            other.schedule_interval,
-            other.scheduler_lock,
-            other.tags,
-            other.timetable_description,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_display_name: str | Unset = UNSET
+    dag_id: str | Unset = UNSET
+    default_view: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    file_token: str | Unset = UNSET
+    fileloc: str | Unset = UNSET
+    has_import_errors: bool | None | Unset = UNSET
+    has_task_concurrency_limits: bool | None | Unset = UNSET
+    is_active: bool | None | Unset = UNSET
+    is_paused: bool | None | Unset = UNSET
+    is_subdag: bool | Unset = UNSET
+    last_expired: datetime.datetime | None | Unset = UNSET
+    last_parsed_time: datetime.datetime | None | Unset = UNSET
+    last_pickled: datetime.datetime | None | Unset = UNSET
+    max_active_runs: int | None | Unset = UNSET
+    max_active_tasks: int | None | Unset = UNSET
+    max_consecutive_failed_dag_runs: int | None | Unset = UNSET
+    next_dagrun: datetime.datetime | None | Unset = UNSET
+    next_dagrun_create_after: datetime.datetime | None | Unset = UNSET
+    next_dagrun_data_interval_end: datetime.datetime | None | Unset = UNSET
+    next_dagrun_data_interval_start: datetime.datetime | None | Unset = UNSET
+    owners: list[str] | Unset = UNSET
+    pickle_id: None | str | Unset = UNSET
+    root_dag_id: None | str | Unset = UNSET
+    schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset = UNSET
+    scheduler_lock: bool | None | Unset = UNSET
+    tags: list[Tag] | None | Unset = UNSET
+    timetable_description: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,12 +6,13 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.cron_expression import CronExpression
-    from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0
-    from ..models.dag_detail_params import DAGDetailParams
     from ..models.relative_delta import RelativeDelta
     from ..models.tag import Tag
     from ..models.time_delta import TimeDelta
@@ -68,6 +69,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DAGDetail:
     """DAG details.
 
@@ -154,7 +156,7 @@ class DAGDetail:
             catchup (bool | None | Unset):
             concurrency (float | None | Unset):
             dag_run_timeout (None | TimeDelta | Unset): Time delta
-            dataset_expression (DAGDetailDatasetExpressionType0 | None | Unset): Nested dataset any/all conditions
+            dataset_expression (dict[str, Any] | None | Unset): Nested dataset any/all conditions
             doc_md (None | str | Unset):
             end_date (datetime.datetime | None | Unset): The DAG's end date.
 
@@ -166,7 +168,7 @@ class DAGDetail:
 
                 *New in version 2.3.0*
             orientation (None | str | Unset):
-            params (DAGDetailParams | Unset): User-specified DAG params.
+            params (dict[str, Any] | Unset): User-specified DAG params.
 
                 *New in version 2.0.1*
             render_template_as_native_obj (bool | None | Unset): Whether to render templates as native Python objects.
@@ -182,285 +184,50 @@ class DAGDetail:
             timezone (str | Unset):
     """
 
-    __slots__ = (
-        "dag_display_name",
-        "dag_id",
-        "default_view",
-        "description",
-        "file_token",
-        "fileloc",
-        "has_import_errors",
-        "has_task_concurrency_limits",
-        "is_active",
-        "is_paused",
-        "is_subdag",
-        "last_expired",
-        "last_parsed_time",
-        "last_pickled",
-        "max_active_runs",
-        "max_active_tasks",
-        "max_consecutive_failed_dag_runs",
-        "next_dagrun",
-        "next_dagrun_create_after",
-        "next_dagrun_data_interval_end",
-        "next_dagrun_data_interval_start",
-        "owners",
-        "pickle_id",
-        "root_dag_id",
-        "schedule_interval",
-        "scheduler_lock",
-        "tags",
-        "timetable_description",
-        "catchup",
-        "concurrency",
-        "dag_run_timeout",
-        "dataset_expression",
-        "doc_md",
-        "end_date",
-        "is_paused_upon_creation",
-        "last_parsed",
-        "orientation",
-        "params",
-        "render_template_as_native_obj",
-        "start_date",
-        "template_search_path",
-        "template_searchpath",
-        "timezone",
-        "additional_properties",
-    )
-
-    dag_display_name: str | Unset
-    dag_id: str | Unset
-    default_view: None | str | Unset
-    description: None | str | Unset
-    file_token: str | Unset
-    fileloc: str | Unset
-    has_import_errors: bool | None | Unset
-    has_task_concurrency_limits: bool | None | Unset
-    is_active: bool | None | Unset
-    is_paused: bool | None | Unset
-    is_subdag: bool | Unset
-    last_expired: datetime.datetime | None | Unset
-    last_parsed_time: datetime.datetime | None | Unset
-    last_pickled: datetime.datetime | None | Unset
-    max_active_runs: int | None | Unset
-    max_active_tasks: int | None | Unset
-    max_consecutive_failed_dag_runs: int | None | Unset
-    next_dagrun: datetime.datetime | None | Unset
-    next_dagrun_create_after: datetime.datetime | None | Unset
-    next_dagrun_data_interval_end: datetime.datetime | None | Unset
-    next_dagrun_data_interval_start: datetime.datetime | None | Unset
-    owners: list[str] | Unset
-    pickle_id: None | str | Unset
-    root_dag_id: None | str | Unset
-    schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset
-    scheduler_lock: bool | None | Unset
-    tags: list[Tag] | None | Unset
-    timetable_description: None | str | Unset
-    catchup: bool | None | Unset
-    concurrency: float | None | Unset
-    dag_run_timeout: None | TimeDelta | Unset
-    dataset_expression: DAGDetailDatasetExpressionType0 | None | Unset
-    doc_md: None | str | Unset
-    end_date: datetime.datetime | None | Unset
-    is_paused_upon_creation: bool | None | Unset
-    last_parsed: datetime.datetime | None | Unset
-    orientation: None | str | Unset
-    params: DAGDetailParams | Unset
-    render_template_as_native_obj: bool | None | Unset
-    start_date: datetime.datetime | None | Unset
-    template_search_path: list[str] | None | Unset
-    template_searchpath: list[str] | None | Unset
-    timezone: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_display_name: str | Unset = UNSET,
-        dag_id: str | Unset = UNSET,
-        default_view: None | str | Unset = UNSET,
-        description: None | str | Unset = UNSET,
-        file_token: str | Unset = UNSET,
-        fileloc: str | Unset = UNSET,
-        has_import_errors: bool | None | Unset = UNSET,
-        has_task_concurrency_limits: bool | None | Unset = UNSET,
-        is_active: bool | None | Unset = UNSET,
-        is_paused: bool | None | Unset = UNSET,
-        is_subdag: bool | Unset = UNSET,
-        last_expired: datetime.datetime | None | Unset = UNSET,
-        last_parsed_time: datetime.datetime | None | Unset = UNSET,
-        last_pickled: datetime.datetime | None | Unset = UNSET,
-        max_active_runs: int | None | Unset = UNSET,
-        max_active_tasks: int | None | Unset = UNSET,
-        max_consecutive_failed_dag_runs: int | None | Unset = UNSET,
-        next_dagrun: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_create_after: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_data_interval_end: datetime.datetime | None | Unset = UNSET,
-        next_dagrun_data_interval_start: datetime.datetime | None | Unset = UNSET,
-        owners: list[str] | Unset = UNSET,
-        pickle_id: None | str | Unset = UNSET,
-        root_dag_id: None | str | Unset = UNSET,
-        schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset = UNSET,
-        scheduler_lock: bool | None | Unset = UNSET,
-        tags: list[Tag] | None | Unset = UNSET,
-        timetable_description: None | str | Unset = UNSET,
-        catchup: bool | None | Unset = UNSET,
-        concurrency: float | None | Unset = UNSET,
-        dag_run_timeout: None | TimeDelta | Unset = UNSET,
-        dataset_expression: DAGDetailDatasetExpressionType0 | None | Unset = UNSET,
-        doc_md: None | str | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        is_paused_upon_creation: bool | None | Unset = UNSET,
-        last_parsed: datetime.datetime | None | Unset = UNSET,
-        orientation: None | str | Unset = UNSET,
-        params: DAGDetailParams | Unset = UNSET,
-        render_template_as_native_obj: bool | None | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        template_search_path: list[str] | None | Unset = UNSET,
-        template_searchpath: list[str] | None | Unset = UNSET,
-        timezone: str | Unset = UNSET,
-    ) -> None:
-        self.dag_display_name = dag_display_name
-        self.dag_id = dag_id
-        self.default_view = default_view
-        self.description = description
-        self.file_token = file_token
-        self.fileloc = fileloc
-        self.has_import_errors = has_import_errors
-        self.has_task_concurrency_limits = has_task_concurrency_limits
-        self.is_active = is_active
-        self.is_paused = is_paused
-        self.is_subdag = is_subdag
-        self.last_expired = last_expired
-        self.last_parsed_time = last_parsed_time
-        self.last_pickled = last_pickled
-        self.max_active_runs = max_active_runs
-        self.max_active_tasks = max_active_tasks
-        self.max_consecutive_failed_dag_runs = max_consecutive_failed_dag_runs
-        self.next_dagrun = next_dagrun
-        self.next_dagrun_create_after = next_dagrun_create_after
-        self.next_dagrun_data_interval_end = next_dagrun_data_interval_end
-        self.next_dagrun_data_interval_start = next_dagrun_data_interval_start
-        self.owners = owners
-        self.pickle_id = pickle_id
-        self.root_dag_id = root_dag_id
-        self.schedule_interval = schedule_interval
-        self.scheduler_lock = scheduler_lock
-        self.tags = tags
-        self.timetable_description = timetable_description
-        self.catchup = catchup
-        self.concurrency = concurrency
-        self.dag_run_timeout = dag_run_timeout
-        self.dataset_expression = dataset_expression
-        self.doc_md = doc_md
-        self.end_date = end_date
-        self.is_paused_upon_creation = is_paused_upon_creation
-        self.last_parsed = last_parsed
-        self.orientation = orientation
-        self.params = params
-        self.render_template_as_native_obj = render_template_as_native_obj
-        self.start_date = start_date
-        self.template_search_path = template_search_path
-        self.template_searchpath = template_searchpath
-        self.timezone = timezone
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_display_name,
-            self.dag_id,
-            self.default_view,
-            self.description,
-            self.file_token,
-            self.fileloc,
-            self.has_import_errors,
-            self.has_task_concurrency_limits,
-            self.is_active,
-            self.is_paused,
-            self.is_subdag,
-            self.last_expired,
-            self.last_parsed_time,
-            self.last_pickled,
-            self.max_active_runs,
-            self.max_active_tasks,
-            self.max_consecutive_failed_dag_runs,
-            self.next_dagrun,
-            self.next_dagrun_create_after,
-            self.next_dagrun_data_interval_end,
-            self.next_dagrun_data_interval_start,
-            self.owners,
-            self.pickle_id,
-            self.root_dag_id,
-            self.schedule_interval,
-            self.scheduler_lock,
-            self.tags,
-            self.timetable_description,
-            self.catchup,
-            self.concurrency,
-            self.dag_run_timeout,
-            self.dataset_expression,
-            self.doc_md,
-            self.end_date,
-            self.is_paused_upon_creation,
-            self.last_parsed,
-            self.orientation,
-            self.params,
-            self.render_template_as_native_obj,
-            self.start_date,
-            self.template_search_path,
-            self.template_searchpath,
-            self.timezone,
-            self.additional_properties,
-        ) == (
-            other.dag_display_name,
-            other.dag_id,
-            other.default_view,
-            other.description,
-            other.file_token,
-            other.fileloc,
-            other.has_import_errors,
-            other.has_task_concurrency_limits,
-            other.is_active,
-            other.is_paused,
-            other.is_subdag,
-            other.last_expired,
-            other.last_parsed_time,
-            other.last_pickled,
-            other.max_active_runs,
-            other.max_active_tasks,
-            other.max_consecutive_failed_dag_runs,
-            other.next_dagrun,
-            other.next_dagrun_create_after,
-            other.next_dagrun_data_interval_end,
-            other.next_dagrun_data_interval_start,
-            other.owners,
-            other.pickle_id,
-            other.root_dag_id,
-            other.schedule_interval,
-            other.scheduler_lock,
-            other.tags,
-            other.timetable_description,
-            other.catchup,
-            other.concurrency,
-            other.dag_run_timeout,
-            other.dataset_expression,
-            other.doc_md,
-            other.end_date,
-            other.is_paused_upon_creation,
-            other.last_parsed,
-            other.orientation,
-            other.params,
-            other.render_template_as_native_obj,
-            other.start_date,
-            other.template_search_path,
-            other.template_searchpath,
-            other.timezone,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_display_name: str | Unset = UNSET
+    dag_id: str | Unset = UNSET
+    default_view: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    file_token: str | Unset = UNSET
+    fileloc: str | Unset = UNSET
+    has_import_errors: bool | None | Unset = UNSET
+    has_task_concurrency_limits: bool | None | Unset = UNSET
+    is_active: bool | None | Unset = UNSET
+    is_paused: bool | None | Unset = UNSET
+    is_subdag: bool | Unset = UNSET
+    last_expired: datetime.datetime | None | Unset = UNSET
+    last_parsed_time: datetime.datetime | None | Unset = UNSET
+    last_pickled: datetime.datetime | None | Unset = UNSET
+    max_active_runs: int | None | Unset = UNSET
+    max_active_tasks: int | None | Unset = UNSET
+    max_consecutive_failed_dag_runs: int | None | Unset = UNSET
+    next_dagrun: datetime.datetime | None | Unset = UNSET
+    next_dagrun_create_after: datetime.datetime | None | Unset = UNSET
+    next_dagrun_data_interval_end: datetime.datetime | None | Unset = UNSET
+    next_dagrun_data_interval_start: datetime.datetime | None | Unset = UNSET
+    owners: list[str] | Unset = UNSET
+    pickle_id: None | str | Unset = UNSET
+    root_dag_id: None | str | Unset = UNSET
+    schedule_interval: CronExpression | None | RelativeDelta | TimeDelta | Unset = UNSET
+    scheduler_lock: bool | None | Unset = UNSET
+    tags: list[Tag] | None | Unset = UNSET
+    timetable_description: None | str | Unset = UNSET
+    catchup: bool | None | Unset = UNSET
+    concurrency: float | None | Unset = UNSET
+    dag_run_timeout: None | TimeDelta | Unset = UNSET
+    dataset_expression: dict[str, Any] | None | Unset = UNSET
+    doc_md: None | str | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    is_paused_upon_creation: bool | None | Unset = UNSET
+    last_parsed: datetime.datetime | None | Unset = UNSET
+    orientation: None | str | Unset = UNSET
+    params: dict[str, Any] | Unset = UNSET
+    render_template_as_native_obj: bool | None | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    template_search_path: list[str] | None | Unset = UNSET
+    template_searchpath: list[str] | None | Unset = UNSET
+    timezone: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -661,8 +428,6 @@ class DAGDetail:
         dataset_expression: dict[str, Any] | None | Unset
         if isinstance(self.dataset_expression, Unset):
             dataset_expression = UNSET
-        elif isinstance(self.dataset_expression, DAGDetailDatasetExpressionType0):
-            dataset_expression = self.dataset_expression.to_dict()
         else:
             dataset_expression = self.dataset_expression
 
@@ -700,9 +465,7 @@ class DAGDetail:
         else:
             orientation = self.orientation
 
-        params: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params.to_dict()
+        params = self.params
 
         render_template_as_native_obj: bool | None | Unset
         if isinstance(self.render_template_as_native_obj, Unset):
@@ -910,9 +673,6 @@ class DAGDetail:
             dag_run_timeout = src_dict["dag_run_timeout"]
             if dag_run_timeout is not None:
                 dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
-            dataset_expression = src_dict["dataset_expression"]
-            if dataset_expression is not None:
-                dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
             end_date = src_dict["end_date"]
             if end_date is not None:
                 end_date = fromisoformat(end_date)
@@ -923,7 +683,6 @@ class DAGDetail:
                 last_parsed = fromisoformat(last_parsed)
                 if last_parsed.tzinfo is None:
                     last_parsed = last_parsed.replace(tzinfo=UTC)
-            params = DAGDetailParams.from_dict(src_dict["params"])
             start_date = src_dict["start_date"]
             if start_date is not None:
                 start_date = fromisoformat(start_date)
@@ -961,13 +720,13 @@ class DAGDetail:
                 src_dict["catchup"],
                 src_dict["concurrency"],
                 dag_run_timeout,
-                dataset_expression,
+                src_dict["dataset_expression"],
                 src_dict["doc_md"],
                 end_date,
                 src_dict["is_paused_upon_creation"],
                 last_parsed,
                 src_dict["orientation"],
-                params,
+                src_dict["params"],
                 src_dict["render_template_as_native_obj"],
                 start_date,
                 src_dict["template_search_path"],
@@ -1058,9 +817,6 @@ class DAGDetail:
         dag_run_timeout = get("dag_run_timeout", UNSET)
         if dag_run_timeout is not None and dag_run_timeout is not UNSET:
             dag_run_timeout = TimeDelta.from_dict(dag_run_timeout)
-        dataset_expression = get("dataset_expression", UNSET)
-        if dataset_expression is not None and dataset_expression is not UNSET:
-            dataset_expression = DAGDetailDatasetExpressionType0.from_dict(dataset_expression)
         end_date = get("end_date", UNSET)
         if end_date is not None and end_date is not UNSET:
             end_date = fromisoformat(end_date)
@@ -1071,9 +827,6 @@ class DAGDetail:
             last_parsed = fromisoformat(last_parsed)
             if last_parsed.tzinfo is None:
                 last_parsed = last_parsed.replace(tzinfo=UTC)
-        params = get("params", UNSET)
-        if params is not UNSET:
-            params = DAGDetailParams.from_dict(params)
         start_date = get("start_date", UNSET)
         if start_date is not None and start_date is not UNSET:
             start_date = fromisoformat(start_date)
@@ -1111,13 +864,13 @@ class DAGDetail:
             get("catchup", UNSET),
             get("concurrency", UNSET),
             dag_run_timeout,
-            dataset_expression,
+            get("dataset_expression", UNSET),
             get("doc_md", UNSET),
             end_date,
             get("is_paused_upon_creation", UNSET),
             last_parsed,
             get("orientation", UNSET),
-            params,
+            get("params", UNSET),
             get("render_template_as_native_obj", UNSET),
             start_date,
             get("template_search_path", UNSET),
@@ -1147,8 +900,6 @@ class DAGDetail:
 
 # Imported after the class, so that models that refer to each other import in either order.
 from ..models.cron_expression import CronExpression  # noqa: E402
-from ..models.dag_detail_dataset_expression_type_0 import DAGDetailDatasetExpressionType0  # noqa: E402
-from ..models.dag_detail_params import DAGDetailParams  # noqa: E402
 from ..models.relative_delta import RelativeDelta  # noqa: E402
 from ..models.tag import Tag  # noqa: E402
 from ..models.time_delta import TimeDelta  # noqa: E402

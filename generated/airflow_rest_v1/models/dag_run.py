@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.dag_run_run_type import DAGRunRunType
 from ..models.dag_state import DagState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
-
-if TYPE_CHECKING:
-    from ..models.dag_run_conf import DAGRunConf
-
 
 T = TypeVar("T", bound="DAGRun")
 
@@ -36,10 +35,11 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DAGRun:
     """
     Attributes:
-        conf (DAGRunConf | Unset): JSON object describing additional configuration parameters.
+        conf (dict[str, Any] | Unset): JSON object describing additional configuration parameters.
 
             The value of this field can be set only when creating the object. If you try to modify the
             field of an existing object, the request fails with an BAD_REQUEST error.
@@ -89,119 +89,27 @@ class DAGRun:
             *Changed in version 2.1.3*&#58; 'queued' is added as a possible value.
     """
 
-    __slots__ = (
-        "conf",
-        "dag_id",
-        "dag_run_id",
-        "data_interval_end",
-        "data_interval_start",
-        "end_date",
-        "execution_date",
-        "external_trigger",
-        "last_scheduling_decision",
-        "logical_date",
-        "note",
-        "run_type",
-        "start_date",
-        "state",
-        "additional_properties",
-    )
-
-    conf: DAGRunConf | Unset
-    dag_id: str | Unset
-    dag_run_id: None | str | Unset
-    data_interval_end: datetime.datetime | None | Unset
-    data_interval_start: datetime.datetime | None | Unset
-    end_date: datetime.datetime | None | Unset
-    execution_date: datetime.datetime | None | Unset
-    external_trigger: bool | Unset
-    last_scheduling_decision: datetime.datetime | None | Unset
-    logical_date: datetime.datetime | None | Unset
-    note: None | str | Unset
-    run_type: DAGRunRunType | Unset
-    start_date: datetime.datetime | None | Unset
-    state: DagState | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        conf: DAGRunConf | Unset = UNSET,
-        dag_id: str | Unset = UNSET,
-        dag_run_id: None | str | Unset = UNSET,
-        data_interval_end: datetime.datetime | None | Unset = UNSET,
-        data_interval_start: datetime.datetime | None | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        execution_date: datetime.datetime | None | Unset = UNSET,
-        external_trigger: bool | Unset = UNSET,
-        last_scheduling_decision: datetime.datetime | None | Unset = UNSET,
-        logical_date: datetime.datetime | None | Unset = UNSET,
-        note: None | str | Unset = UNSET,
-        run_type: DAGRunRunType | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        state: DagState | Unset = UNSET,
-    ) -> None:
-        self.conf = conf
-        self.dag_id = dag_id
-        self.dag_run_id = dag_run_id
-        self.data_interval_end = data_interval_end
-        self.data_interval_start = data_interval_start
-        self.end_date = end_date
-        self.execution_date = execution_date
-        self.external_trigger = external_trigger
-        self.last_scheduling_decision = last_scheduling_decision
-        self.logical_date = logical_date
-        self.note = note
-        self.run_type = run_type
-        self.start_date = start_date
-        self.state = state
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.conf,
-            self.dag_id,
-            self.dag_run_id,
-            self.data_interval_end,
-            self.data_interval_start,
-            self.end_date,
-            self.execution_date,
-            self.external_trigger,
-            self.last_scheduling_decision,
-            self.logical_date,
-            self.note,
-            self.run_type,
-            self.start_date,
-            self.state,
-            self.additional_properties,
-        ) == (
-            other.conf,
-            other.dag_id,
-            other.dag_run_id,
-            other.data_interval_end,
-            other.data_interval_start,
-            other.end_date,
-            other.execution_date,
-            other.external_trigger,
-            other.last_scheduling_decision,
-            other.logical_date,
-            other.note,
-            other.run_type,
-            other.start_date,
-            other.state,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    conf: dict[str, Any] | Unset = UNSET
+    dag_id: str | Unset = UNSET
+    dag_run_id: None | str | Unset = UNSET
+    data_interval_end: datetime.datetime | None | Unset = UNSET
+    data_interval_start: datetime.datetime | None | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    execution_date: datetime.datetime | None | Unset = UNSET
+    external_trigger: bool | Unset = UNSET
+    last_scheduling_decision: datetime.datetime | None | Unset = UNSET
+    logical_date: datetime.datetime | None | Unset = UNSET
+    note: None | str | Unset = UNSET
+    run_type: DAGRunRunType | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    state: DagState | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        conf: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.conf, Unset):
-            conf = self.conf.to_dict()
+        conf = self.conf
 
         dag_id = self.dag_id
 
@@ -320,7 +228,6 @@ class DAGRun:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            conf = DAGRunConf.from_dict(src_dict["conf"])
             data_interval_end = src_dict["data_interval_end"]
             if data_interval_end is not None:
                 data_interval_end = fromisoformat(data_interval_end)
@@ -361,7 +268,7 @@ class DAGRun:
                     start_date = start_date.replace(tzinfo=UTC)
             state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
             dag_run = cls(
-                conf,
+                src_dict["conf"],
                 src_dict["dag_id"],
                 src_dict["dag_run_id"],
                 data_interval_end,
@@ -383,9 +290,6 @@ class DAGRun:
         except KeyError:
             pass
         get = src_dict.get
-        conf = get("conf", UNSET)
-        if conf is not UNSET:
-            conf = DAGRunConf.from_dict(conf)
         data_interval_end = get("data_interval_end", UNSET)
         if data_interval_end is not None and data_interval_end is not UNSET:
             data_interval_end = fromisoformat(data_interval_end)
@@ -428,7 +332,7 @@ class DAGRun:
         if state is not UNSET:
             state = DagState._value2member_map_.get(state) or DagState(state)
         dag_run = cls(
-            conf,
+            get("conf", UNSET),
             get("dag_id", UNSET),
             get("dag_run_id", UNSET),
             data_interval_end,
@@ -462,7 +366,3 @@ class DAGRun:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Imported after the class, so that models that refer to each other import in either order.
-from ..models.dag_run_conf import DAGRunConf  # noqa: E402

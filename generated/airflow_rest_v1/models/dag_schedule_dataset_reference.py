@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="DagScheduleDatasetReference")
@@ -19,6 +22,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DagScheduleDatasetReference:
     """A datasets reference to a downstream DAG.
 
@@ -30,45 +34,10 @@ class DagScheduleDatasetReference:
             updated_at (datetime.datetime | Unset): The dataset reference update time
     """
 
-    __slots__ = (
-        "created_at",
-        "dag_id",
-        "updated_at",
-        "additional_properties",
-    )
-
-    created_at: datetime.datetime | Unset
-    dag_id: None | str | Unset
-    updated_at: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        created_at: datetime.datetime | Unset = UNSET,
-        dag_id: None | str | Unset = UNSET,
-        updated_at: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.created_at = created_at
-        self.dag_id = dag_id
-        self.updated_at = updated_at
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.created_at,
-            self.dag_id,
-            self.updated_at,
-            self.additional_properties,
-        ) == (
-            other.created_at,
-            other.dag_id,
-            other.updated_at,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    created_at: datetime.datetime | Unset = UNSET
+    dag_id: None | str | Unset = UNSET
+    updated_at: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DagStatsCollectionItem:
     """DagStats entry collection item.
 
@@ -29,37 +33,9 @@ class DagStatsCollectionItem:
         stats (list[DagStatsStateCollectionItem] | None | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "stats",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    stats: list[DagStatsStateCollectionItem] | None | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self, dag_id: str | Unset = UNSET, stats: list[DagStatsStateCollectionItem] | None | Unset = UNSET
-    ) -> None:
-        self.dag_id = dag_id
-        self.stats = stats
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.stats,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.stats,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    stats: list[DagStatsStateCollectionItem] | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="DagStatsStateCollectionItem")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DagStatsStateCollectionItem:
     """DagStatsState entry collection item.
 
@@ -25,35 +29,9 @@ class DagStatsStateCollectionItem:
         state (str | Unset): The DAG state.
     """
 
-    __slots__ = (
-        "count",
-        "state",
-        "additional_properties",
-    )
-
-    count: int | Unset
-    state: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, count: int | Unset = UNSET, state: str | Unset = UNSET) -> None:
-        self.count = count
-        self.state = state
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.count,
-            self.state,
-            self.additional_properties,
-        ) == (
-            other.count,
-            other.state,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    count: int | Unset = UNSET
+    state: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="DagWarning")
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DagWarning:
     """
     Attributes:
@@ -29,51 +33,11 @@ class DagWarning:
         warning_type (str | Unset): The warning type for the dag warning.
     """
 
-    __slots__ = (
-        "dag_id",
-        "message",
-        "timestamp",
-        "warning_type",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    message: str | Unset
-    timestamp: datetime.datetime | Unset
-    warning_type: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        message: str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-        warning_type: str | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.message = message
-        self.timestamp = timestamp
-        self.warning_type = warning_type
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.message,
-            self.timestamp,
-            self.warning_type,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.message,
-            other.timestamp,
-            other.warning_type,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    message: str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    warning_type: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

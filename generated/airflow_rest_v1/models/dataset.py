@@ -6,12 +6,14 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference
-    from ..models.dataset_aliases_item import DatasetAliasesItem
-    from ..models.dataset_extra_type_0 import DatasetExtraType0
+    from ..models.dataset_alias import DatasetAlias
     from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference
 
 
@@ -31,91 +33,32 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Dataset:
     """A dataset item.
 
     *New in version 2.4.0*
 
         Attributes:
-            aliases (list[DatasetAliasesItem] | Unset):
+            aliases (list[DatasetAlias] | Unset):
             consuming_dags (list[DagScheduleDatasetReference] | Unset):
             created_at (datetime.datetime | Unset): The dataset creation time
-            extra (DatasetExtraType0 | None | Unset): The dataset extra
+            extra (dict[str, Any] | None | Unset): The dataset extra
             id (int | Unset): The dataset id
             producing_tasks (list[TaskOutletDatasetReference] | Unset):
             updated_at (datetime.datetime | Unset): The dataset update time
             uri (str | Unset): The dataset uri
     """
 
-    __slots__ = (
-        "aliases",
-        "consuming_dags",
-        "created_at",
-        "extra",
-        "id",
-        "producing_tasks",
-        "updated_at",
-        "uri",
-        "additional_properties",
-    )
-
-    aliases: list[DatasetAliasesItem] | Unset
-    consuming_dags: list[DagScheduleDatasetReference] | Unset
-    created_at: datetime.datetime | Unset
-    extra: DatasetExtraType0 | None | Unset
-    id: int | Unset
-    producing_tasks: list[TaskOutletDatasetReference] | Unset
-    updated_at: datetime.datetime | Unset
-    uri: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        aliases: list[DatasetAliasesItem] | Unset = UNSET,
-        consuming_dags: list[DagScheduleDatasetReference] | Unset = UNSET,
-        created_at: datetime.datetime | Unset = UNSET,
-        extra: DatasetExtraType0 | None | Unset = UNSET,
-        id: int | Unset = UNSET,
-        producing_tasks: list[TaskOutletDatasetReference] | Unset = UNSET,
-        updated_at: datetime.datetime | Unset = UNSET,
-        uri: str | Unset = UNSET,
-    ) -> None:
-        self.aliases = aliases
-        self.consuming_dags = consuming_dags
-        self.created_at = created_at
-        self.extra = extra
-        self.id = id
-        self.producing_tasks = producing_tasks
-        self.updated_at = updated_at
-        self.uri = uri
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.aliases,
-            self.consuming_dags,
-            self.created_at,
-            self.extra,
-            self.id,
-            self.producing_tasks,
-            self.updated_at,
-            self.uri,
-            self.additional_properties,
-        ) == (
-            other.aliases,
-            other.consuming_dags,
-            other.created_at,
-            other.extra,
-            other.id,
-            other.producing_tasks,
-            other.updated_at,
-            other.uri,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    aliases: list[DatasetAlias] | Unset = UNSET
+    consuming_dags: list[DagScheduleDatasetReference] | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
+    extra: dict[str, Any] | None | Unset = UNSET
+    id: int | Unset = UNSET
+    producing_tasks: list[TaskOutletDatasetReference] | Unset = UNSET
+    updated_at: datetime.datetime | Unset = UNSET
+    uri: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -142,8 +85,6 @@ class Dataset:
         extra: dict[str, Any] | None | Unset
         if isinstance(self.extra, Unset):
             extra = UNSET
-        elif isinstance(self.extra, DatasetExtraType0):
-            extra = self.extra.to_dict()
         else:
             extra = self.extra
 
@@ -187,14 +128,11 @@ class Dataset:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            aliases = list(map(DatasetAliasesItem.from_dict, src_dict["aliases"]))
+            aliases = list(map(DatasetAlias.from_dict, src_dict["aliases"]))
             consuming_dags = list(map(DagScheduleDatasetReference.from_dict, src_dict["consuming_dags"]))
             created_at = fromisoformat(src_dict["created_at"])
             if created_at.tzinfo is None:
                 created_at = created_at.replace(tzinfo=UTC)
-            extra = src_dict["extra"]
-            if extra is not None:
-                extra = DatasetExtraType0.from_dict(extra)
             producing_tasks = list(map(TaskOutletDatasetReference.from_dict, src_dict["producing_tasks"]))
             updated_at = fromisoformat(src_dict["updated_at"])
             if updated_at.tzinfo is None:
@@ -203,7 +141,7 @@ class Dataset:
                 aliases,
                 consuming_dags,
                 created_at,
-                extra,
+                src_dict["extra"],
                 src_dict["id"],
                 producing_tasks,
                 updated_at,
@@ -218,7 +156,7 @@ class Dataset:
         get = src_dict.get
         aliases = get("aliases", UNSET)
         if aliases is not UNSET:
-            aliases = list(map(DatasetAliasesItem.from_dict, aliases))
+            aliases = list(map(DatasetAlias.from_dict, aliases))
         consuming_dags = get("consuming_dags", UNSET)
         if consuming_dags is not UNSET:
             consuming_dags = list(map(DagScheduleDatasetReference.from_dict, consuming_dags))
@@ -227,9 +165,6 @@ class Dataset:
             created_at = fromisoformat(created_at)
             if created_at.tzinfo is None:
                 created_at = created_at.replace(tzinfo=UTC)
-        extra = get("extra", UNSET)
-        if extra is not None and extra is not UNSET:
-            extra = DatasetExtraType0.from_dict(extra)
         producing_tasks = get("producing_tasks", UNSET)
         if producing_tasks is not UNSET:
             producing_tasks = list(map(TaskOutletDatasetReference.from_dict, producing_tasks))
@@ -242,7 +177,7 @@ class Dataset:
             aliases,
             consuming_dags,
             created_at,
-            extra,
+            get("extra", UNSET),
             get("id", UNSET),
             producing_tasks,
             updated_at,
@@ -271,6 +206,5 @@ class Dataset:
 
 # Imported after the class, so that models that refer to each other import in either order.
 from ..models.dag_schedule_dataset_reference import DagScheduleDatasetReference  # noqa: E402
-from ..models.dataset_aliases_item import DatasetAliasesItem  # noqa: E402
-from ..models.dataset_extra_type_0 import DatasetExtraType0  # noqa: E402
+from ..models.dataset_alias import DatasetAlias  # noqa: E402
 from ..models.task_outlet_dataset_reference import TaskOutletDatasetReference  # noqa: E402

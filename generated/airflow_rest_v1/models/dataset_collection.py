@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DatasetCollection:
     """A collection of datasets.
 
@@ -32,35 +36,9 @@ class DatasetCollection:
             datasets (list[Dataset] | Unset):
     """
 
-    __slots__ = (
-        "total_entries",
-        "datasets",
-        "additional_properties",
-    )
-
-    total_entries: int | Unset
-    datasets: list[Dataset] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, total_entries: int | Unset = UNSET, datasets: list[Dataset] | Unset = UNSET) -> None:
-        self.total_entries = total_entries
-        self.datasets = datasets
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.total_entries,
-            self.datasets,
-            self.additional_properties,
-        ) == (
-            other.total_entries,
-            other.datasets,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    total_entries: int | Unset = UNSET
+    datasets: list[Dataset] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,11 +6,13 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.basic_dag_run import BasicDAGRun
-    from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0
 
 
 T = TypeVar("T", bound="DatasetEvent")
@@ -31,6 +33,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class DatasetEvent:
     """A dataset event.
 
@@ -40,7 +43,7 @@ class DatasetEvent:
             created_dagruns (list[BasicDAGRun] | Unset):
             dataset_id (int | Unset): The dataset id
             dataset_uri (str | Unset): The URI of the dataset
-            extra (DatasetEventExtraType0 | None | Unset): The dataset event extra
+            extra (dict[str, Any] | None | Unset): The dataset event extra
             id (int | Unset):
             source_dag_id (None | str | Unset): The DAG ID that updated the dataset.
             source_map_index (int | None | Unset): The task map index that updated the dataset.
@@ -49,87 +52,17 @@ class DatasetEvent:
             timestamp (datetime.datetime | Unset): The dataset event creation time
     """
 
-    __slots__ = (
-        "created_dagruns",
-        "dataset_id",
-        "dataset_uri",
-        "extra",
-        "id",
-        "source_dag_id",
-        "source_map_index",
-        "source_run_id",
-        "source_task_id",
-        "timestamp",
-        "additional_properties",
-    )
-
-    created_dagruns: list[BasicDAGRun] | Unset
-    dataset_id: int | Unset
-    dataset_uri: str | Unset
-    extra: DatasetEventExtraType0 | None | Unset
-    id: int | Unset
-    source_dag_id: None | str | Unset
-    source_map_index: int | None | Unset
-    source_run_id: None | str | Unset
-    source_task_id: None | str | Unset
-    timestamp: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        created_dagruns: list[BasicDAGRun] | Unset = UNSET,
-        dataset_id: int | Unset = UNSET,
-        dataset_uri: str | Unset = UNSET,
-        extra: DatasetEventExtraType0 | None | Unset = UNSET,
-        id: int | Unset = UNSET,
-        source_dag_id: None | str | Unset = UNSET,
-        source_map_index: int | None | Unset = UNSET,
-        source_run_id: None | str | Unset = UNSET,
-        source_task_id: None | str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.created_dagruns = created_dagruns
-        self.dataset_id = dataset_id
-        self.dataset_uri = dataset_uri
-        self.extra = extra
-        self.id = id
-        self.source_dag_id = source_dag_id
-        self.source_map_index = source_map_index
-        self.source_run_id = source_run_id
-        self.source_task_id = source_task_id
-        self.timestamp = timestamp
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.created_dagruns,
-            self.dataset_id,
-            self.dataset_uri,
-            self.extra,
-            self.id,
-            self.source_dag_id,
-            self.source_map_index,
-            self.source_run_id,
-            self.source_task_id,
-            self.timestamp,
-            self.additional_properties,
-        ) == (
-            other.created_dagruns,
-            other.dataset_id,
-            other.dataset_uri,
-            other.extra,
-            other.id,
-            other.source_dag_id,
-            other.source_map_index,
-            other.source_run_id,
-            other.source_task_id,
-            other.timestamp,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    created_dagruns: list[BasicDAGRun] | Unset = UNSET
+    dataset_id: int | Unset = UNSET
+    dataset_uri: str | Unset = UNSET
+    extra: dict[str, Any] | None | Unset = UNSET
+    id: int | Unset = UNSET
+    source_dag_id: None | str | Unset = UNSET
+    source_map_index: int | None | Unset = UNSET
+    source_run_id: None | str | Unset = UNSET
+    source_task_id: None | str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -149,8 +82,6 @@ class DatasetEvent:
         extra: dict[str, Any] | None | Unset
         if isinstance(self.extra, Unset):
             extra = UNSET
-        elif isinstance(self.extra, DatasetEventExtraType0):
-            extra = self.extra.to_dict()
         else:
             extra = self.extra
 
@@ -214,9 +145,6 @@ class DatasetEvent:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
             created_dagruns = list(map(BasicDAGRun.from_dict, src_dict["created_dagruns"]))
-            extra = src_dict["extra"]
-            if extra is not None:
-                extra = DatasetEventExtraType0.from_dict(extra)
             timestamp = fromisoformat(src_dict["timestamp"])
             if timestamp.tzinfo is None:
                 timestamp = timestamp.replace(tzinfo=UTC)
@@ -224,7 +152,7 @@ class DatasetEvent:
                 created_dagruns,
                 src_dict["dataset_id"],
                 src_dict["dataset_uri"],
-                extra,
+                src_dict["extra"],
                 src_dict["id"],
                 src_dict["source_dag_id"],
                 src_dict["source_map_index"],
@@ -244,9 +172,6 @@ class DatasetEvent:
         created_dagruns = get("created_dagruns", UNSET)
         if created_dagruns is not UNSET:
             created_dagruns = list(map(BasicDAGRun.from_dict, created_dagruns))
-        extra = get("extra", UNSET)
-        if extra is not None and extra is not UNSET:
-            extra = DatasetEventExtraType0.from_dict(extra)
         timestamp = get("timestamp", UNSET)
         if timestamp is not UNSET:
             timestamp = fromisoformat(timestamp)
@@ -256,7 +181,7 @@ class DatasetEvent:
             created_dagruns,
             get("dataset_id", UNSET),
             get("dataset_uri", UNSET),
-            extra,
+            get("extra", UNSET),
             get("id", UNSET),
             get("source_dag_id", UNSET),
             get("source_map_index", UNSET),
@@ -287,4 +212,3 @@ class DatasetEvent:
 
 # Imported after the class, so that models that refer to each other import in either order.
 from ..models.basic_dag_run import BasicDAGRun  # noqa: E402
-from ..models.dataset_event_extra_type_0 import DatasetEventExtraType0  # noqa: E402

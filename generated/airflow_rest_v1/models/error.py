@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Error")
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Error:
     """[RFC7807](https://tools.ietf.org/html/rfc7807) compliant response.
 
@@ -34,57 +38,12 @@ class Error:
             not yield further information if dereferenced.
     """
 
-    __slots__ = (
-        "status",
-        "title",
-        "type_",
-        "detail",
-        "instance",
-        "additional_properties",
-    )
-
     status: float
     title: None | str
     type_: str
-    detail: None | str | Unset
-    instance: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        status: float,
-        title: None | str,
-        type_: str,
-        detail: None | str | Unset = UNSET,
-        instance: str | Unset = UNSET,
-    ) -> None:
-        self.status = status
-        self.title = title
-        self.type_ = type_
-        self.detail = detail
-        self.instance = instance
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.status,
-            self.title,
-            self.type_,
-            self.detail,
-            self.instance,
-            self.additional_properties,
-        ) == (
-            other.status,
-            other.title,
-            other.type_,
-            other.detail,
-            other.instance,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    detail: None | str | Unset = UNSET
+    instance: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

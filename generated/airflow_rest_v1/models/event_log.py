@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="EventLog")
@@ -27,6 +30,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class EventLog:
     """Log of user operations via CLI or Web UI.
 
@@ -46,93 +50,18 @@ class EventLog:
         when (datetime.datetime | Unset): The time when these events happened.
     """
 
-    __slots__ = (
-        "dag_id",
-        "event",
-        "event_log_id",
-        "execution_date",
-        "extra",
-        "map_index",
-        "owner",
-        "run_id",
-        "task_id",
-        "try_number",
-        "when",
-        "additional_properties",
-    )
-
-    dag_id: None | str | Unset
-    event: str | Unset
-    event_log_id: int | Unset
-    execution_date: datetime.datetime | None | Unset
-    extra: None | str | Unset
-    map_index: int | None | Unset
-    owner: None | str | Unset
-    run_id: None | str | Unset
-    task_id: None | str | Unset
-    try_number: int | None | Unset
-    when: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: None | str | Unset = UNSET,
-        event: str | Unset = UNSET,
-        event_log_id: int | Unset = UNSET,
-        execution_date: datetime.datetime | None | Unset = UNSET,
-        extra: None | str | Unset = UNSET,
-        map_index: int | None | Unset = UNSET,
-        owner: None | str | Unset = UNSET,
-        run_id: None | str | Unset = UNSET,
-        task_id: None | str | Unset = UNSET,
-        try_number: int | None | Unset = UNSET,
-        when: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.event = event
-        self.event_log_id = event_log_id
-        self.execution_date = execution_date
-        self.extra = extra
-        self.map_index = map_index
-        self.owner = owner
-        self.run_id = run_id
-        self.task_id = task_id
-        self.try_number = try_number
-        self.when = when
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.event,
-            self.event_log_id,
-            self.execution_date,
-            self.extra,
-            self.map_index,
-            self.owner,
-            self.run_id,
-            self.task_id,
-            self.try_number,
-            self.when,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.event,
-            other.event_log_id,
-            other.execution_date,
-            other.extra,
-            other.map_index,
-            other.owner,
-            other.run_id,
-            other.task_id,
-            other.try_number,
-            other.when,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: None | str | Unset = UNSET
+    event: str | Unset = UNSET
+    event_log_id: int | Unset = UNSET
+    execution_date: datetime.datetime | None | Unset = UNSET
+    extra: None | str | Unset = UNSET
+    map_index: int | None | Unset = UNSET
+    owner: None | str | Unset = UNSET
+    run_id: None | str | Unset = UNSET
+    task_id: None | str | Unset = UNSET
+    try_number: int | None | Unset = UNSET
+    when: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

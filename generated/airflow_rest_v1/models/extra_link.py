@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ExtraLink:
     """Additional links containing additional information about the task.
 
@@ -31,42 +35,10 @@ class ExtraLink:
         name (str | Unset):
     """
 
-    __slots__ = (
-        "class_ref",
-        "href",
-        "name",
-        "additional_properties",
-    )
-
-    class_ref: ClassReference | Unset
-    href: str | Unset
-    name: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self, class_ref: ClassReference | Unset = UNSET, href: str | Unset = UNSET, name: str | Unset = UNSET
-    ) -> None:
-        self.class_ref = class_ref
-        self.href = href
-        self.name = name
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.class_ref,
-            self.href,
-            self.name,
-            self.additional_properties,
-        ) == (
-            other.class_ref,
-            other.href,
-            other.name,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    class_ref: ClassReference | Unset = UNSET
+    href: str | Unset = UNSET
+    name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

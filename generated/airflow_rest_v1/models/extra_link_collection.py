@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ExtraLinkCollection:
     """The collection of extra links.
 
@@ -27,30 +31,8 @@ class ExtraLinkCollection:
         extra_links (list[ExtraLink] | Unset):
     """
 
-    __slots__ = (
-        "extra_links",
-        "additional_properties",
-    )
-
-    extra_links: list[ExtraLink] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, extra_links: list[ExtraLink] | Unset = UNSET) -> None:
-        self.extra_links = extra_links
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.extra_links,
-            self.additional_properties,
-        ) == (
-            other.extra_links,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    extra_links: list[ExtraLink] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,27 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import model_repr
 
 T = TypeVar("T", bound="ExtraLinks")
 
 
+@_attrs_define(repr=False)
 class ExtraLinks:
     """Extra links of a task instance, by link name; null where a link has no URL."""
 
-    __slots__ = ("additional_properties",)
-
-    additional_properties: dict[str, None | str]
-
-    def __init__(self) -> None:
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.additional_properties,) == (other.additional_properties,)  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    additional_properties: dict[str, None | str] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class HealthInfo:
     """Instance status information.
 
@@ -40,51 +44,11 @@ class HealthInfo:
             *New in version 2.6.2*
     """
 
-    __slots__ = (
-        "dag_processor",
-        "metadatabase",
-        "scheduler",
-        "triggerer",
-        "additional_properties",
-    )
-
-    dag_processor: DagProcessorStatus | Unset
-    metadatabase: MetadatabaseStatus | Unset
-    scheduler: SchedulerStatus | Unset
-    triggerer: TriggererStatus | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_processor: DagProcessorStatus | Unset = UNSET,
-        metadatabase: MetadatabaseStatus | Unset = UNSET,
-        scheduler: SchedulerStatus | Unset = UNSET,
-        triggerer: TriggererStatus | Unset = UNSET,
-    ) -> None:
-        self.dag_processor = dag_processor
-        self.metadatabase = metadatabase
-        self.scheduler = scheduler
-        self.triggerer = triggerer
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_processor,
-            self.metadatabase,
-            self.scheduler,
-            self.triggerer,
-            self.additional_properties,
-        ) == (
-            other.dag_processor,
-            other.metadatabase,
-            other.scheduler,
-            other.triggerer,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_processor: DagProcessorStatus | Unset = UNSET
+    metadatabase: MetadatabaseStatus | Unset = UNSET
+    scheduler: SchedulerStatus | Unset = UNSET
+    triggerer: TriggererStatus | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

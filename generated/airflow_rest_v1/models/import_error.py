@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="ImportError_")
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ImportError_:
     """
     Attributes:
@@ -29,51 +33,11 @@ class ImportError_:
         timestamp (datetime.datetime | Unset): The time when this error was created.
     """
 
-    __slots__ = (
-        "filename",
-        "import_error_id",
-        "stack_trace",
-        "timestamp",
-        "additional_properties",
-    )
-
-    filename: str | Unset
-    import_error_id: int | Unset
-    stack_trace: str | Unset
-    timestamp: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        filename: str | Unset = UNSET,
-        import_error_id: int | Unset = UNSET,
-        stack_trace: str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.filename = filename
-        self.import_error_id = import_error_id
-        self.stack_trace = stack_trace
-        self.timestamp = timestamp
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.filename,
-            self.import_error_id,
-            self.stack_trace,
-            self.timestamp,
-            self.additional_properties,
-        ) == (
-            other.filename,
-            other.import_error_id,
-            other.stack_trace,
-            other.timestamp,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    filename: str | Unset = UNSET
+    import_error_id: int | Unset = UNSET
+    stack_trace: str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

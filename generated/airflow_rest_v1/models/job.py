@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="Job")
@@ -26,6 +29,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Job:
     """
     Attributes:
@@ -41,87 +45,17 @@ class Job:
         unixname (None | str | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "end_date",
-        "executor_class",
-        "hostname",
-        "id",
-        "job_type",
-        "latest_heartbeat",
-        "start_date",
-        "state",
-        "unixname",
-        "additional_properties",
-    )
-
-    dag_id: None | str | Unset
-    end_date: datetime.datetime | None | Unset
-    executor_class: None | str | Unset
-    hostname: None | str | Unset
-    id: int | Unset
-    job_type: None | str | Unset
-    latest_heartbeat: datetime.datetime | None | Unset
-    start_date: datetime.datetime | None | Unset
-    state: None | str | Unset
-    unixname: None | str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: None | str | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        executor_class: None | str | Unset = UNSET,
-        hostname: None | str | Unset = UNSET,
-        id: int | Unset = UNSET,
-        job_type: None | str | Unset = UNSET,
-        latest_heartbeat: datetime.datetime | None | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        state: None | str | Unset = UNSET,
-        unixname: None | str | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.end_date = end_date
-        self.executor_class = executor_class
-        self.hostname = hostname
-        self.id = id
-        self.job_type = job_type
-        self.latest_heartbeat = latest_heartbeat
-        self.start_date = start_date
-        self.state = state
-        self.unixname = unixname
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.end_date,
-            self.executor_class,
-            self.hostname,
-            self.id,
-            self.job_type,
-            self.latest_heartbeat,
-            self.start_date,
-            self.state,
-            self.unixname,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.end_date,
-            other.executor_class,
-            other.hostname,
-            other.id,
-            other.job_type,
-            other.latest_heartbeat,
-            other.start_date,
-            other.state,
-            other.unixname,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: None | str | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    executor_class: None | str | Unset = UNSET
+    hostname: None | str | Unset = UNSET
+    id: int | Unset = UNSET
+    job_type: None | str | Unset = UNSET
+    latest_heartbeat: datetime.datetime | None | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    state: None | str | Unset = UNSET
+    unixname: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="ListDagRunsForm")
@@ -27,6 +30,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ListDagRunsForm:
     """
     Attributes:
@@ -60,93 +64,18 @@ class ListDagRunsForm:
             The value can be repeated to retrieve multiple matching values (OR condition).
     """
 
-    __slots__ = (
-        "dag_ids",
-        "end_date_gte",
-        "end_date_lte",
-        "execution_date_gte",
-        "execution_date_lte",
-        "order_by",
-        "page_limit",
-        "page_offset",
-        "start_date_gte",
-        "start_date_lte",
-        "states",
-        "additional_properties",
-    )
-
-    dag_ids: list[str] | Unset
-    end_date_gte: datetime.datetime | Unset
-    end_date_lte: datetime.datetime | Unset
-    execution_date_gte: datetime.datetime | Unset
-    execution_date_lte: datetime.datetime | Unset
-    order_by: str | Unset
-    page_limit: int | Unset
-    page_offset: int | Unset
-    start_date_gte: datetime.datetime | Unset
-    start_date_lte: datetime.datetime | Unset
-    states: list[str] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_ids: list[str] | Unset = UNSET,
-        end_date_gte: datetime.datetime | Unset = UNSET,
-        end_date_lte: datetime.datetime | Unset = UNSET,
-        execution_date_gte: datetime.datetime | Unset = UNSET,
-        execution_date_lte: datetime.datetime | Unset = UNSET,
-        order_by: str | Unset = UNSET,
-        page_limit: int | Unset = 100,
-        page_offset: int | Unset = UNSET,
-        start_date_gte: datetime.datetime | Unset = UNSET,
-        start_date_lte: datetime.datetime | Unset = UNSET,
-        states: list[str] | Unset = UNSET,
-    ) -> None:
-        self.dag_ids = dag_ids
-        self.end_date_gte = end_date_gte
-        self.end_date_lte = end_date_lte
-        self.execution_date_gte = execution_date_gte
-        self.execution_date_lte = execution_date_lte
-        self.order_by = order_by
-        self.page_limit = page_limit
-        self.page_offset = page_offset
-        self.start_date_gte = start_date_gte
-        self.start_date_lte = start_date_lte
-        self.states = states
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_ids,
-            self.end_date_gte,
-            self.end_date_lte,
-            self.execution_date_gte,
-            self.execution_date_lte,
-            self.order_by,
-            self.page_limit,
-            self.page_offset,
-            self.start_date_gte,
-            self.start_date_lte,
-            self.states,
-            self.additional_properties,
-        ) == (
-            other.dag_ids,
-            other.end_date_gte,
-            other.end_date_lte,
-            other.execution_date_gte,
-            other.execution_date_lte,
-            other.order_by,
-            other.page_limit,
-            other.page_offset,
-            other.start_date_gte,
-            other.start_date_lte,
-            other.states,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_ids: list[str] | Unset = UNSET
+    end_date_gte: datetime.datetime | Unset = UNSET
+    end_date_lte: datetime.datetime | Unset = UNSET
+    execution_date_gte: datetime.datetime | Unset = UNSET
+    execution_date_lte: datetime.datetime | Unset = UNSET
+    order_by: str | Unset = UNSET
+    page_limit: int | Unset = 100
+    page_offset: int | Unset = UNSET
+    start_date_gte: datetime.datetime | Unset = UNSET
+    start_date_lte: datetime.datetime | Unset = UNSET
+    states: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.task_state import TaskState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
@@ -34,6 +37,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class ListTaskInstanceForm:
     """
     Attributes:
@@ -78,129 +82,24 @@ class ListTaskInstanceForm:
             *New in version 2.7.1*
     """
 
-    __slots__ = (
-        "dag_ids",
-        "dag_run_ids",
-        "duration_gte",
-        "duration_lte",
-        "end_date_gte",
-        "end_date_lte",
-        "execution_date_gte",
-        "execution_date_lte",
-        "executor",
-        "page_limit",
-        "page_offset",
-        "pool",
-        "queue",
-        "start_date_gte",
-        "start_date_lte",
-        "state",
-        "task_ids",
-        "additional_properties",
-    )
-
-    dag_ids: list[str] | Unset
-    dag_run_ids: list[str] | Unset
-    duration_gte: float | Unset
-    duration_lte: float | Unset
-    end_date_gte: datetime.datetime | Unset
-    end_date_lte: datetime.datetime | Unset
-    execution_date_gte: datetime.datetime | Unset
-    execution_date_lte: datetime.datetime | Unset
-    executor: list[str] | Unset
-    page_limit: int | Unset
-    page_offset: int | Unset
-    pool: list[str] | Unset
-    queue: list[str] | Unset
-    start_date_gte: datetime.datetime | Unset
-    start_date_lte: datetime.datetime | Unset
-    state: list[None | TaskState] | Unset
-    task_ids: list[str] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_ids: list[str] | Unset = UNSET,
-        dag_run_ids: list[str] | Unset = UNSET,
-        duration_gte: float | Unset = UNSET,
-        duration_lte: float | Unset = UNSET,
-        end_date_gte: datetime.datetime | Unset = UNSET,
-        end_date_lte: datetime.datetime | Unset = UNSET,
-        execution_date_gte: datetime.datetime | Unset = UNSET,
-        execution_date_lte: datetime.datetime | Unset = UNSET,
-        executor: list[str] | Unset = UNSET,
-        page_limit: int | Unset = 100,
-        page_offset: int | Unset = UNSET,
-        pool: list[str] | Unset = UNSET,
-        queue: list[str] | Unset = UNSET,
-        start_date_gte: datetime.datetime | Unset = UNSET,
-        start_date_lte: datetime.datetime | Unset = UNSET,
-        state: list[None | TaskState] | Unset = UNSET,
-        task_ids: list[str] | Unset = UNSET,
-    ) -> None:
-        self.dag_ids = dag_ids
-        self.dag_run_ids = dag_run_ids
-        self.duration_gte = duration_gte
-        self.duration_lte = duration_lte
-        self.end_date_gte = end_date_gte
-        self.end_date_lte = end_date_lte
-        self.execution_date_gte = execution_date_gte
-        self.execution_date_lte = execution_date_lte
-        self.executor = executor
-        self.page_limit = page_limit
-        self.page_offset = page_offset
-        self.pool = pool
-        self.queue = queue
-        self.start_date_gte = start_date_gte
-        self.start_date_lte = start_date_lte
-        self.state = state
-        self.task_ids = task_ids
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_ids,
-            self.dag_run_ids,
-            self.duration_gte,
-            self.duration_lte,
-            self.end_date_gte,
-            self.end_date_lte,
-            self.execution_date_gte,
-            self.execution_date_lte,
-            self.executor,
-            self.page_limit,
-            self.page_offset,
-            self.pool,
-            self.queue,
-            self.start_date_gte,
-            self.start_date_lte,
-            self.state,
-            self.task_ids,
-            self.additional_properties,
-        ) == (
-            other.dag_ids,
-            other.dag_run_ids,
-            other.duration_gte,
-            other.duration_lte,
-            other.end_date_gte,
-            other.end_date_lte,
-            other.execution_date_gte,
-            other.execution_date_lte,
-            other.executor,
-            other.page_limit,
-            other.page_offset,
-            other.pool,
-            other.queue,
-            other.start_date_gte,
-            other.start_date_lte,
-            other.state,
-            other.task_ids,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_ids: list[str] | Unset = UNSET
+    dag_run_ids: list[str] | Unset = UNSET
+    duration_gte: float | Unset = UNSET
+    duration_lte: float | Unset = UNSET
+    end_date_gte: datetime.datetime | Unset = UNSET
+    end_date_lte: datetime.datetime | Unset = UNSET
+    execution_date_gte: datetime.datetime | Unset = UNSET
+    execution_date_lte: datetime.datetime | Unset = UNSET
+    executor: list[str] | Unset = UNSET
+    page_limit: int | Unset = 100
+    page_offset: int | Unset = UNSET
+    pool: list[str] | Unset = UNSET
+    queue: list[str] | Unset = UNSET
+    start_date_gte: datetime.datetime | Unset = UNSET
+    start_date_lte: datetime.datetime | Unset = UNSET
+    state: list[None | TaskState] | Unset = UNSET
+    task_ids: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

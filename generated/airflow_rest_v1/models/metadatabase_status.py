@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.health_status import HealthStatus
 from ..types import UNSET, Unset, model_repr
 
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class MetadatabaseStatus:
     """The status of the metadatabase.
 
@@ -24,30 +28,8 @@ class MetadatabaseStatus:
         status (HealthStatus | None | Unset): Health status
     """
 
-    __slots__ = (
-        "status",
-        "additional_properties",
-    )
-
-    status: HealthStatus | None | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, status: HealthStatus | None | Unset = UNSET) -> None:
-        self.status = status
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.status,
-            self.additional_properties,
-        ) == (
-            other.status,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    status: HealthStatus | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

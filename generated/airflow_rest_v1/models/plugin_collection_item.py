@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset, model_repr
-
-if TYPE_CHECKING:
-    from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-        PluginCollectionItemAppbuilderMenuItemsItemType0,
-    )
-    from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-        PluginCollectionItemAppbuilderViewsItemType0,
-    )
-
 
 T = TypeVar("T", bound="PluginCollectionItem")
 
@@ -37,15 +31,15 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class PluginCollectionItem:
     """A plugin Item.
 
     *New in version 2.1.0*
 
         Attributes:
-            appbuilder_menu_items (list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset): The Flask
-                Appbuilder menu items
-            appbuilder_views (list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset): The appuilder views
+            appbuilder_menu_items (list[dict[str, Any] | None] | Unset): The Flask Appbuilder menu items
+            appbuilder_views (list[dict[str, Any] | None] | Unset): The appuilder views
             executors (list[None | str] | Unset): The plugin executors
             flask_blueprints (list[None | str] | Unset): The flask blueprints
             global_operator_extra_links (list[None | str] | Unset): The global operator extra links
@@ -59,105 +53,20 @@ class PluginCollectionItem:
             timetables (list[str] | Unset): The plugin timetables
     """
 
-    __slots__ = (
-        "appbuilder_menu_items",
-        "appbuilder_views",
-        "executors",
-        "flask_blueprints",
-        "global_operator_extra_links",
-        "hooks",
-        "listeners",
-        "macros",
-        "name",
-        "operator_extra_links",
-        "source",
-        "ti_deps",
-        "timetables",
-        "additional_properties",
-    )
-
-    appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset
-    appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset
-    executors: list[None | str] | Unset
-    flask_blueprints: list[None | str] | Unset
-    global_operator_extra_links: list[None | str] | Unset
-    hooks: list[None | str] | Unset
-    listeners: list[str] | Unset
-    macros: list[None | str] | Unset
-    name: str | Unset
-    operator_extra_links: list[None | str] | Unset
-    source: None | str | Unset
-    ti_deps: list[str] | Unset
-    timetables: list[str] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        appbuilder_menu_items: list[None | PluginCollectionItemAppbuilderMenuItemsItemType0] | Unset = UNSET,
-        appbuilder_views: list[None | PluginCollectionItemAppbuilderViewsItemType0] | Unset = UNSET,
-        executors: list[None | str] | Unset = UNSET,
-        flask_blueprints: list[None | str] | Unset = UNSET,
-        global_operator_extra_links: list[None | str] | Unset = UNSET,
-        hooks: list[None | str] | Unset = UNSET,
-        listeners: list[str] | Unset = UNSET,
-        macros: list[None | str] | Unset = UNSET,
-        name: str | Unset = UNSET,
-        operator_extra_links: list[None | str] | Unset = UNSET,
-        source: None | str | Unset = UNSET,
-        ti_deps: list[str] | Unset = UNSET,
-        timetables: list[str] | Unset = UNSET,
-    ) -> None:
-        self.appbuilder_menu_items = appbuilder_menu_items
-        self.appbuilder_views = appbuilder_views
-        self.executors = executors
-        self.flask_blueprints = flask_blueprints
-        self.global_operator_extra_links = global_operator_extra_links
-        self.hooks = hooks
-        self.listeners = listeners
-        self.macros = macros
-        self.name = name
-        self.operator_extra_links = operator_extra_links
-        self.source = source
-        self.ti_deps = ti_deps
-        self.timetables = timetables
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.appbuilder_menu_items,
-            self.appbuilder_views,
-            self.executors,
-            self.flask_blueprints,
-            self.global_operator_extra_links,
-            self.hooks,
-            self.listeners,
-            self.macros,
-            self.name,
-            self.operator_extra_links,
-            self.source,
-            self.ti_deps,
-            self.timetables,
-            self.additional_properties,
-        ) == (
-            other.appbuilder_menu_items,
-            other.appbuilder_views,
-            other.executors,
-            other.flask_blueprints,
-            other.global_operator_extra_links,
-            other.hooks,
-            other.listeners,
-            other.macros,
-            other.name,
-            other.operator_extra_links,
-            other.source,
-            other.ti_deps,
-            other.timetables,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    appbuilder_menu_items: list[dict[str, Any] | None] | Unset = UNSET
+    appbuilder_views: list[dict[str, Any] | None] | Unset = UNSET
+    executors: list[None | str] | Unset = UNSET
+    flask_blueprints: list[None | str] | Unset = UNSET
+    global_operator_extra_links: list[None | str] | Unset = UNSET
+    hooks: list[None | str] | Unset = UNSET
+    listeners: list[str] | Unset = UNSET
+    macros: list[None | str] | Unset = UNSET
+    name: str | Unset = UNSET
+    operator_extra_links: list[None | str] | Unset = UNSET
+    source: None | str | Unset = UNSET
+    ti_deps: list[str] | Unset = UNSET
+    timetables: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -168,12 +77,7 @@ class PluginCollectionItem:
             appbuilder_menu_items = []
             for appbuilder_menu_items_item_data in self.appbuilder_menu_items:
                 appbuilder_menu_items_item: dict[str, Any] | None
-                if isinstance(
-                    appbuilder_menu_items_item_data, PluginCollectionItemAppbuilderMenuItemsItemType0
-                ):
-                    appbuilder_menu_items_item = appbuilder_menu_items_item_data.to_dict()
-                else:
-                    appbuilder_menu_items_item = appbuilder_menu_items_item_data
+                appbuilder_menu_items_item = appbuilder_menu_items_item_data
                 appbuilder_menu_items.append(appbuilder_menu_items_item)
 
         appbuilder_views: list[dict[str, Any] | None] | Unset = UNSET
@@ -181,10 +85,7 @@ class PluginCollectionItem:
             appbuilder_views = []
             for appbuilder_views_item_data in self.appbuilder_views:
                 appbuilder_views_item: dict[str, Any] | None
-                if isinstance(appbuilder_views_item_data, PluginCollectionItemAppbuilderViewsItemType0):
-                    appbuilder_views_item = appbuilder_views_item_data.to_dict()
-                else:
-                    appbuilder_views_item = appbuilder_views_item_data
+                appbuilder_views_item = appbuilder_views_item_data
                 appbuilder_views.append(appbuilder_views_item)
 
         executors: list[None | str] | Unset = UNSET
@@ -290,17 +191,9 @@ class PluginCollectionItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            appbuilder_menu_items = [
-                (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
-                for _i0 in src_dict["appbuilder_menu_items"]
-            ]
-            appbuilder_views = [
-                (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
-                for _i0 in src_dict["appbuilder_views"]
-            ]
             plugin_collection_item = cls(
-                appbuilder_menu_items,
-                appbuilder_views,
+                src_dict["appbuilder_menu_items"],
+                src_dict["appbuilder_views"],
                 src_dict["executors"],
                 src_dict["flask_blueprints"],
                 src_dict["global_operator_extra_links"],
@@ -322,21 +215,9 @@ class PluginCollectionItem:
         except KeyError:
             pass
         get = src_dict.get
-        appbuilder_menu_items = get("appbuilder_menu_items", UNSET)
-        if appbuilder_menu_items is not UNSET:
-            appbuilder_menu_items = [
-                (None if _i0 is None else PluginCollectionItemAppbuilderMenuItemsItemType0.from_dict(_i0))
-                for _i0 in appbuilder_menu_items
-            ]
-        appbuilder_views = get("appbuilder_views", UNSET)
-        if appbuilder_views is not UNSET:
-            appbuilder_views = [
-                (None if _i0 is None else PluginCollectionItemAppbuilderViewsItemType0.from_dict(_i0))
-                for _i0 in appbuilder_views
-            ]
         plugin_collection_item = cls(
-            appbuilder_menu_items,
-            appbuilder_views,
+            get("appbuilder_menu_items", UNSET),
+            get("appbuilder_views", UNSET),
             get("executors", UNSET),
             get("flask_blueprints", UNSET),
             get("global_operator_extra_links", UNSET),
@@ -370,12 +251,3 @@ class PluginCollectionItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Imported after the class, so that models that refer to each other import in either order.
-from ..models.plugin_collection_item_appbuilder_menu_items_item_type_0 import (
-    PluginCollectionItemAppbuilderMenuItemsItemType0,  # noqa: E402
-)
-from ..models.plugin_collection_item_appbuilder_views_item_type_0 import (
-    PluginCollectionItemAppbuilderViewsItemType0,  # noqa: E402
-)

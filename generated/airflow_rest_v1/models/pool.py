@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Pool")
@@ -25,6 +28,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Pool:
     """The pool
 
@@ -50,87 +54,17 @@ class Pool:
             slots.
     """
 
-    __slots__ = (
-        "deferred_slots",
-        "description",
-        "include_deferred",
-        "name",
-        "occupied_slots",
-        "open_slots",
-        "queued_slots",
-        "running_slots",
-        "scheduled_slots",
-        "slots",
-        "additional_properties",
-    )
-
-    deferred_slots: int | Unset
-    description: None | str | Unset
-    include_deferred: bool | Unset
-    name: str | Unset
-    occupied_slots: int | Unset
-    open_slots: int | Unset
-    queued_slots: int | Unset
-    running_slots: int | Unset
-    scheduled_slots: int | Unset
-    slots: int | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        deferred_slots: int | Unset = UNSET,
-        description: None | str | Unset = UNSET,
-        include_deferred: bool | Unset = UNSET,
-        name: str | Unset = UNSET,
-        occupied_slots: int | Unset = UNSET,
-        open_slots: int | Unset = UNSET,
-        queued_slots: int | Unset = UNSET,
-        running_slots: int | Unset = UNSET,
-        scheduled_slots: int | Unset = UNSET,
-        slots: int | Unset = UNSET,
-    ) -> None:
-        self.deferred_slots = deferred_slots
-        self.description = description
-        self.include_deferred = include_deferred
-        self.name = name
-        self.occupied_slots = occupied_slots
-        self.open_slots = open_slots
-        self.queued_slots = queued_slots
-        self.running_slots = running_slots
-        self.scheduled_slots = scheduled_slots
-        self.slots = slots
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.deferred_slots,
-            self.description,
-            self.include_deferred,
-            self.name,
-            self.occupied_slots,
-            self.open_slots,
-            self.queued_slots,
-            self.running_slots,
-            self.scheduled_slots,
-            self.slots,
-            self.additional_properties,
-        ) == (
-            other.deferred_slots,
-            other.description,
-            other.include_deferred,
-            other.name,
-            other.occupied_slots,
-            other.open_slots,
-            other.queued_slots,
-            other.running_slots,
-            other.scheduled_slots,
-            other.slots,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    deferred_slots: int | Unset = UNSET
+    description: None | str | Unset = UNSET
+    include_deferred: bool | Unset = UNSET
+    name: str | Unset = UNSET
+    occupied_slots: int | Unset = UNSET
+    open_slots: int | Unset = UNSET
+    queued_slots: int | Unset = UNSET
+    running_slots: int | Unset = UNSET
+    scheduled_slots: int | Unset = UNSET
+    slots: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

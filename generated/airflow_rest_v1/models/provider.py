@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Provider")
@@ -18,6 +21,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Provider:
     """The provider
 
@@ -29,45 +33,10 @@ class Provider:
             version (str | Unset): The version of the provider.
     """
 
-    __slots__ = (
-        "description",
-        "package_name",
-        "version",
-        "additional_properties",
-    )
-
-    description: str | Unset
-    package_name: str | Unset
-    version: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        description: str | Unset = UNSET,
-        package_name: str | Unset = UNSET,
-        version: str | Unset = UNSET,
-    ) -> None:
-        self.description = description
-        self.package_name = package_name
-        self.version = version
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.description,
-            self.package_name,
-            self.version,
-            self.additional_properties,
-        ) == (
-            other.description,
-            other.package_name,
-            other.version,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    description: str | Unset = UNSET
+    package_name: str | Unset = UNSET
+    version: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -15,49 +18,34 @@ T = TypeVar("T", bound="ProviderCollection")
 
 _KNOWN_KEYS = frozenset(
     {
+        "total_entries",
         "providers",
     }
 )
 
 
+@_attrs_define(repr=False)
 class ProviderCollection:
     """Collection of providers.
 
     *New in version 2.1.0*
 
         Attributes:
+            total_entries (int | Unset): Count of total objects in the current result set before pagination parameters
+                (limit, offset) are applied.
             providers (list[Provider] | Unset):
     """
 
-    __slots__ = (
-        "providers",
-        "additional_properties",
-    )
-
-    providers: list[Provider] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, providers: list[Provider] | Unset = UNSET) -> None:
-        self.providers = providers
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.providers,
-            self.additional_properties,
-        ) == (
-            other.providers,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    total_entries: int | Unset = UNSET
+    providers: list[Provider] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
+        total_entries = self.total_entries
+
         providers: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.providers, Unset):
             providers = []
@@ -68,6 +56,8 @@ class ProviderCollection:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if total_entries is not UNSET:
+            field_dict["total_entries"] = total_entries
         if providers is not UNSET:
             field_dict["providers"] = providers
 
@@ -78,9 +68,10 @@ class ProviderCollection:
         try:  # the usual case: the server sent every declared field
             providers = list(map(Provider.from_dict, src_dict["providers"]))
             provider_collection = cls(
+                src_dict["total_entries"],
                 providers,
             )
-            if len(src_dict) != 1:
+            if len(src_dict) != 2:
                 provider_collection.additional_properties = {
                     k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
                 }
@@ -93,6 +84,7 @@ class ProviderCollection:
         if providers is not UNSET:
             providers = list(map(Provider.from_dict, providers))
         provider_collection = cls(
+            get("total_entries", UNSET),
             providers,
         )
         if not _KNOWN_KEYS.issuperset(src_dict):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import check_const, model_repr
 
 T = TypeVar("T", bound="RelativeDelta")
@@ -31,6 +34,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class RelativeDelta:
     """Relative delta
 
@@ -53,26 +57,6 @@ class RelativeDelta:
         years (int):
     """
 
-    __slots__ = (
-        "field_type_",
-        "day",
-        "days",
-        "hour",
-        "hours",
-        "leapdays",
-        "microsecond",
-        "microseconds",
-        "minute",
-        "minutes",
-        "month",
-        "months",
-        "second",
-        "seconds",
-        "year",
-        "years",
-        "additional_properties",
-    )
-
     field_type_: Literal["RelativeDelta"]
     day: int | None
     days: int
@@ -89,87 +73,7 @@ class RelativeDelta:
     seconds: int
     year: int | None
     years: int
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        field_type_: Literal["RelativeDelta"],
-        day: int | None,
-        days: int,
-        hour: int | None,
-        hours: int,
-        leapdays: int,
-        microsecond: int | None,
-        microseconds: int,
-        minute: int | None,
-        minutes: int,
-        month: int | None,
-        months: int,
-        second: int | None,
-        seconds: int,
-        year: int | None,
-        years: int,
-    ) -> None:
-        self.field_type_ = field_type_
-        self.day = day
-        self.days = days
-        self.hour = hour
-        self.hours = hours
-        self.leapdays = leapdays
-        self.microsecond = microsecond
-        self.microseconds = microseconds
-        self.minute = minute
-        self.minutes = minutes
-        self.month = month
-        self.months = months
-        self.second = second
-        self.seconds = seconds
-        self.year = year
-        self.years = years
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.field_type_,
-            self.day,
-            self.days,
-            self.hour,
-            self.hours,
-            self.leapdays,
-            self.microsecond,
-            self.microseconds,
-            self.minute,
-            self.minutes,
-            self.month,
-            self.months,
-            self.second,
-            self.seconds,
-            self.year,
-            self.years,
-            self.additional_properties,
-        ) == (
-            other.field_type_,
-            other.day,
-            other.days,
-            other.hour,
-            other.hours,
-            other.leapdays,
-            other.microsecond,
-            other.microseconds,
-            other.minute,
-            other.minutes,
-            other.month,
-            other.months,
-            other.second,
-            other.seconds,
-            other.year,
-            other.years,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Role:
     """a role item.
 
@@ -33,35 +37,9 @@ class Role:
                 *Changed in version 2.3.0*&#58; A minimum character length requirement ('minLength') is added.
     """
 
-    __slots__ = (
-        "actions",
-        "name",
-        "additional_properties",
-    )
-
-    actions: list[ActionResource] | Unset
-    name: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, actions: list[ActionResource] | Unset = UNSET, name: str | Unset = UNSET) -> None:
-        self.actions = actions
-        self.name = name
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.actions,
-            self.name,
-            self.additional_properties,
-        ) == (
-            other.actions,
-            other.name,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    actions: list[ActionResource] | Unset = UNSET
+    name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.health_status import HealthStatus
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
@@ -19,6 +22,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class SchedulerStatus:
     """The status and the latest scheduler heartbeat.
 
@@ -27,39 +31,9 @@ class SchedulerStatus:
         status (HealthStatus | None | Unset): Health status
     """
 
-    __slots__ = (
-        "latest_scheduler_heartbeat",
-        "status",
-        "additional_properties",
-    )
-
-    latest_scheduler_heartbeat: datetime.datetime | None | Unset
-    status: HealthStatus | None | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        latest_scheduler_heartbeat: datetime.datetime | None | Unset = UNSET,
-        status: HealthStatus | None | Unset = UNSET,
-    ) -> None:
-        self.latest_scheduler_heartbeat = latest_scheduler_heartbeat
-        self.status = status
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.latest_scheduler_heartbeat,
-            self.status,
-            self.additional_properties,
-        ) == (
-            other.latest_scheduler_heartbeat,
-            other.status,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    latest_scheduler_heartbeat: datetime.datetime | None | Unset = UNSET
+    status: HealthStatus | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

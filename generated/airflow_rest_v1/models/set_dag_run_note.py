@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="SetDagRunNote")
@@ -16,36 +19,15 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class SetDagRunNote:
     """
     Attributes:
         note (str | Unset): Custom notes left by users for this Dag Run.
     """
 
-    __slots__ = (
-        "note",
-        "additional_properties",
-    )
-
-    note: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, note: str | Unset = UNSET) -> None:
-        self.note = note
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.note,
-            self.additional_properties,
-        ) == (
-            other.note,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    note: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

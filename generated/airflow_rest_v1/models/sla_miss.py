@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="SLAMiss")
@@ -23,6 +26,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class SLAMiss:
     """
     Attributes:
@@ -35,69 +39,14 @@ class SLAMiss:
         timestamp (datetime.datetime | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "description",
-        "email_sent",
-        "execution_date",
-        "notification_sent",
-        "task_id",
-        "timestamp",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    description: None | str | Unset
-    email_sent: bool | Unset
-    execution_date: datetime.datetime | Unset
-    notification_sent: bool | Unset
-    task_id: str | Unset
-    timestamp: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        description: None | str | Unset = UNSET,
-        email_sent: bool | Unset = UNSET,
-        execution_date: datetime.datetime | Unset = UNSET,
-        notification_sent: bool | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.description = description
-        self.email_sent = email_sent
-        self.execution_date = execution_date
-        self.notification_sent = notification_sent
-        self.task_id = task_id
-        self.timestamp = timestamp
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.description,
-            self.email_sent,
-            self.execution_date,
-            self.notification_sent,
-            self.task_id,
-            self.timestamp,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.description,
-            other.email_sent,
-            other.execution_date,
-            other.notification_sent,
-            other.task_id,
-            other.timestamp,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    email_sent: bool | Unset = UNSET
+    execution_date: datetime.datetime | Unset = UNSET
+    notification_sent: bool | Unset = UNSET
+    task_id: str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

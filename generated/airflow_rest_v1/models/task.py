@@ -6,13 +6,15 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.trigger_rule import TriggerRule
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.class_reference import ClassReference
     from ..models.dag import DAG
-    from ..models.task_params import TaskParams
     from ..models.time_delta import TimeDelta
 
 
@@ -53,6 +55,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Task:
     """For details see:
     [airflow.models.baseoperator.BaseOperator](https://airflow.apache.org/docs/apache-
@@ -72,7 +75,7 @@ class Task:
             is_mapped (bool | Unset):
             operator_name (str | Unset):
             owner (str | Unset):
-            params (TaskParams | Unset):
+            params (dict[str, Any] | Unset):
             pool (str | Unset):
             pool_slots (float | Unset):
             priority_weight (float | Unset):
@@ -102,201 +105,36 @@ class Task:
                 priority weight strategy class.
     """
 
-    __slots__ = (
-        "class_ref",
-        "depends_on_past",
-        "doc_md",
-        "downstream_task_ids",
-        "end_date",
-        "execution_timeout",
-        "executor",
-        "extra_links",
-        "is_mapped",
-        "operator_name",
-        "owner",
-        "params",
-        "pool",
-        "pool_slots",
-        "priority_weight",
-        "queue",
-        "retries",
-        "retry_delay",
-        "retry_exponential_backoff",
-        "start_date",
-        "sub_dag",
-        "task_display_name",
-        "task_id",
-        "template_fields",
-        "trigger_rule",
-        "ui_color",
-        "ui_fgcolor",
-        "wait_for_downstream",
-        "weight_rule",
-        "additional_properties",
-    )
-
-    class_ref: ClassReference | Unset
-    depends_on_past: bool | Unset
-    doc_md: None | str | Unset
-    downstream_task_ids: list[str] | Unset
-    end_date: datetime.datetime | None | Unset
-    execution_timeout: None | TimeDelta | Unset
-    executor: None | str | Unset
-    extra_links: list[ClassReference] | Unset
-    is_mapped: bool | Unset
-    operator_name: str | Unset
-    owner: str | Unset
-    params: TaskParams | Unset
-    pool: str | Unset
-    pool_slots: float | Unset
-    priority_weight: float | Unset
-    queue: None | str | Unset
-    retries: float | Unset
-    retry_delay: None | TimeDelta | Unset
-    retry_exponential_backoff: bool | Unset
-    start_date: datetime.datetime | None | Unset
-    sub_dag: DAG | Unset
-    task_display_name: str | Unset
-    task_id: str | Unset
-    template_fields: list[str] | Unset
-    trigger_rule: TriggerRule | Unset
-    ui_color: str | Unset
-    ui_fgcolor: str | Unset
-    wait_for_downstream: bool | Unset
-    weight_rule: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        class_ref: ClassReference | Unset = UNSET,
-        depends_on_past: bool | Unset = UNSET,
-        doc_md: None | str | Unset = UNSET,
-        downstream_task_ids: list[str] | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        execution_timeout: None | TimeDelta | Unset = UNSET,
-        executor: None | str | Unset = UNSET,
-        extra_links: list[ClassReference] | Unset = UNSET,
-        is_mapped: bool | Unset = UNSET,
-        operator_name: str | Unset = UNSET,
-        owner: str | Unset = UNSET,
-        params: TaskParams | Unset = UNSET,
-        pool: str | Unset = UNSET,
-        pool_slots: float | Unset = UNSET,
-        priority_weight: float | Unset = UNSET,
-        queue: None | str | Unset = UNSET,
-        retries: float | Unset = UNSET,
-        retry_delay: None | TimeDelta | Unset = UNSET,
-        retry_exponential_backoff: bool | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        sub_dag: DAG | Unset = UNSET,
-        task_display_name: str | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        template_fields: list[str] | Unset = UNSET,
-        trigger_rule: TriggerRule | Unset = UNSET,
-        ui_color: str | Unset = UNSET,
-        ui_fgcolor: str | Unset = UNSET,
-        wait_for_downstream: bool | Unset = UNSET,
-        weight_rule: str | Unset = UNSET,
-    ) -> None:
-        self.class_ref = class_ref
-        self.depends_on_past = depends_on_past
-        self.doc_md = doc_md
-        self.downstream_task_ids = downstream_task_ids
-        self.end_date = end_date
-        self.execution_timeout = execution_timeout
-        self.executor = executor
-        self.extra_links = extra_links
-        self.is_mapped = is_mapped
-        self.operator_name = operator_name
-        self.owner = owner
-        self.params = params
-        self.pool = pool
-        self.pool_slots = pool_slots
-        self.priority_weight = priority_weight
-        self.queue = queue
-        self.retries = retries
-        self.retry_delay = retry_delay
-        self.retry_exponential_backoff = retry_exponential_backoff
-        self.start_date = start_date
-        self.sub_dag = sub_dag
-        self.task_display_name = task_display_name
-        self.task_id = task_id
-        self.template_fields = template_fields
-        self.trigger_rule = trigger_rule
-        self.ui_color = ui_color
-        self.ui_fgcolor = ui_fgcolor
-        self.wait_for_downstream = wait_for_downstream
-        self.weight_rule = weight_rule
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.class_ref,
-            self.depends_on_past,
-            self.doc_md,
-            self.downstream_task_ids,
-            self.end_date,
-            self.execution_timeout,
-            self.executor,
-            self.extra_links,
-            self.is_mapped,
-            self.operator_name,
-            self.owner,
-            self.params,
-            self.pool,
-            self.pool_slots,
-            self.priority_weight,
-            self.queue,
-            self.retries,
-            self.retry_delay,
-            self.retry_exponential_backoff,
-            self.start_date,
-            self.sub_dag,
-            self.task_display_name,
-            self.task_id,
-            self.template_fields,
-            self.trigger_rule,
-            self.ui_color,
-            self.ui_fgcolor,
-            self.wait_for_downstream,
-            self.weight_rule,
-            self.additional_properties,
-        ) == (
-            other.class_ref,
-            other.depends_on_past,
-            other.doc_md,
-            other.downstream_task_ids,
-            other.end_date,
-            other.execution_timeout,
-            other.executor,
-            other.extra_links,
-            other.is_mapped,
-            other.operator_name,
-            other.owner,
-            other.params,
-            other.pool,
-            other.pool_slots,
-            other.priority_weight,
-            other.queue,
-            other.retries,
-            other.retry_delay,
-            other.retry_exponential_backoff,
-            other.start_date,
-            other.sub_dag,
-            other.task_display_name,
-            other.task_id,
-            other.template_fields,
-            other.trigger_rule,
-            other.ui_color,
-            other.ui_fgcolor,
-            other.wait_for_downstream,
-            other.weight_rule,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    class_ref: ClassReference | Unset = UNSET
+    depends_on_past: bool | Unset = UNSET
+    doc_md: None | str | Unset = UNSET
+    downstream_task_ids: list[str] | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    execution_timeout: None | TimeDelta | Unset = UNSET
+    executor: None | str | Unset = UNSET
+    extra_links: list[ClassReference] | Unset = UNSET
+    is_mapped: bool | Unset = UNSET
+    operator_name: str | Unset = UNSET
+    owner: str | Unset = UNSET
+    params: dict[str, Any] | Unset = UNSET
+    pool: str | Unset = UNSET
+    pool_slots: float | Unset = UNSET
+    priority_weight: float | Unset = UNSET
+    queue: None | str | Unset = UNSET
+    retries: float | Unset = UNSET
+    retry_delay: None | TimeDelta | Unset = UNSET
+    retry_exponential_backoff: bool | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    sub_dag: DAG | Unset = UNSET
+    task_display_name: str | Unset = UNSET
+    task_id: str | Unset = UNSET
+    template_fields: list[str] | Unset = UNSET
+    trigger_rule: TriggerRule | Unset = UNSET
+    ui_color: str | Unset = UNSET
+    ui_fgcolor: str | Unset = UNSET
+    wait_for_downstream: bool | Unset = UNSET
+    weight_rule: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -353,9 +191,7 @@ class Task:
 
         owner = self.owner
 
-        params: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params.to_dict()
+        params = self.params
 
         pool = self.pool
 
@@ -490,7 +326,6 @@ class Task:
             if execution_timeout is not None:
                 execution_timeout = TimeDelta.from_dict(execution_timeout)
             extra_links = list(map(ClassReference.from_dict, src_dict["extra_links"]))
-            params = TaskParams.from_dict(src_dict["params"])
             retry_delay = src_dict["retry_delay"]
             if retry_delay is not None:
                 retry_delay = TimeDelta.from_dict(retry_delay)
@@ -515,7 +350,7 @@ class Task:
                 src_dict["is_mapped"],
                 src_dict["operator_name"],
                 src_dict["owner"],
-                params,
+                src_dict["params"],
                 src_dict["pool"],
                 src_dict["pool_slots"],
                 src_dict["priority_weight"],
@@ -555,9 +390,6 @@ class Task:
         extra_links = get("extra_links", UNSET)
         if extra_links is not UNSET:
             extra_links = list(map(ClassReference.from_dict, extra_links))
-        params = get("params", UNSET)
-        if params is not UNSET:
-            params = TaskParams.from_dict(params)
         retry_delay = get("retry_delay", UNSET)
         if retry_delay is not None and retry_delay is not UNSET:
             retry_delay = TimeDelta.from_dict(retry_delay)
@@ -584,7 +416,7 @@ class Task:
             get("is_mapped", UNSET),
             get("operator_name", UNSET),
             get("owner", UNSET),
-            params,
+            get("params", UNSET),
             get("pool", UNSET),
             get("pool_slots", UNSET),
             get("priority_weight", UNSET),
@@ -627,5 +459,4 @@ class Task:
 # Imported after the class, so that models that refer to each other import in either order.
 from ..models.class_reference import ClassReference  # noqa: E402
 from ..models.dag import DAG  # noqa: E402
-from ..models.task_params import TaskParams  # noqa: E402
 from ..models.time_delta import TimeDelta  # noqa: E402

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskCollection:
     """Collection of tasks.
 
@@ -29,35 +33,9 @@ class TaskCollection:
         total_entries (int | Unset):
     """
 
-    __slots__ = (
-        "tasks",
-        "total_entries",
-        "additional_properties",
-    )
-
-    tasks: list[Task] | Unset
-    total_entries: int | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, tasks: list[Task] | Unset = UNSET, total_entries: int | Unset = UNSET) -> None:
-        self.tasks = tasks
-        self.total_entries = total_entries
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.tasks,
-            self.total_entries,
-            self.additional_properties,
-        ) == (
-            other.tasks,
-            other.total_entries,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    tasks: list[Task] | Unset = UNSET
+    total_entries: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="TaskFailedDependency")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskFailedDependency:
     """
     Attributes:
@@ -24,35 +28,9 @@ class TaskFailedDependency:
         reason (str | Unset):
     """
 
-    __slots__ = (
-        "name",
-        "reason",
-        "additional_properties",
-    )
-
-    name: str | Unset
-    reason: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, name: str | Unset = UNSET, reason: str | Unset = UNSET) -> None:
-        self.name = name
-        self.reason = reason
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.name,
-            self.reason,
-            self.additional_properties,
-        ) == (
-            other.name,
-            other.reason,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    name: str | Unset = UNSET
+    reason: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

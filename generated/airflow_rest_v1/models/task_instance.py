@@ -6,13 +6,15 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.task_state import TaskState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
     from ..models.job import Job
     from ..models.sla_miss import SLAMiss
-    from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields
     from ..models.trigger import Trigger
 
 
@@ -53,6 +55,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskInstance:
     """
     Attributes:
@@ -82,7 +85,7 @@ class TaskInstance:
         queue (None | str | Unset):
         queued_when (datetime.datetime | None | Unset): The datetime that the task enter the state QUEUE, also known as
             queue_at
-        rendered_fields (TaskInstanceRenderedFields | Unset): JSON object describing rendered fields.
+        rendered_fields (dict[str, Any] | Unset): JSON object describing rendered fields.
 
             *New in version 2.3.0*
         rendered_map_index (None | str | Unset): Rendered name of an expanded task instance, if the task is mapped.
@@ -111,201 +114,36 @@ class TaskInstance:
         unixname (str | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "dag_run_id",
-        "duration",
-        "end_date",
-        "execution_date",
-        "executor",
-        "executor_config",
-        "hostname",
-        "map_index",
-        "max_tries",
-        "note",
-        "operator",
-        "pid",
-        "pool",
-        "pool_slots",
-        "priority_weight",
-        "queue",
-        "queued_when",
-        "rendered_fields",
-        "rendered_map_index",
-        "sla_miss",
-        "start_date",
-        "state",
-        "task_display_name",
-        "task_id",
-        "trigger",
-        "triggerer_job",
-        "try_number",
-        "unixname",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    dag_run_id: str | Unset
-    duration: float | None | Unset
-    end_date: datetime.datetime | None | Unset
-    execution_date: datetime.datetime | Unset
-    executor: None | str | Unset
-    executor_config: str | Unset
-    hostname: str | Unset
-    map_index: int | Unset
-    max_tries: int | Unset
-    note: None | str | Unset
-    operator: None | str | Unset
-    pid: int | None | Unset
-    pool: str | Unset
-    pool_slots: int | Unset
-    priority_weight: int | None | Unset
-    queue: None | str | Unset
-    queued_when: datetime.datetime | None | Unset
-    rendered_fields: TaskInstanceRenderedFields | Unset
-    rendered_map_index: None | str | Unset
-    sla_miss: None | SLAMiss | Unset
-    start_date: datetime.datetime | None | Unset
-    state: None | TaskState | Unset
-    task_display_name: str | Unset
-    task_id: str | Unset
-    trigger: None | Trigger | Unset
-    triggerer_job: Job | None | Unset
-    try_number: int | Unset
-    unixname: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        dag_run_id: str | Unset = UNSET,
-        duration: float | None | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        execution_date: datetime.datetime | Unset = UNSET,
-        executor: None | str | Unset = UNSET,
-        executor_config: str | Unset = UNSET,
-        hostname: str | Unset = UNSET,
-        map_index: int | Unset = UNSET,
-        max_tries: int | Unset = UNSET,
-        note: None | str | Unset = UNSET,
-        operator: None | str | Unset = UNSET,
-        pid: int | None | Unset = UNSET,
-        pool: str | Unset = UNSET,
-        pool_slots: int | Unset = UNSET,
-        priority_weight: int | None | Unset = UNSET,
-        queue: None | str | Unset = UNSET,
-        queued_when: datetime.datetime | None | Unset = UNSET,
-        rendered_fields: TaskInstanceRenderedFields | Unset = UNSET,
-        rendered_map_index: None | str | Unset = UNSET,
-        sla_miss: None | SLAMiss | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        state: None | TaskState | Unset = UNSET,
-        task_display_name: str | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        trigger: None | Trigger | Unset = UNSET,
-        triggerer_job: Job | None | Unset = UNSET,
-        try_number: int | Unset = UNSET,
-        unixname: str | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.dag_run_id = dag_run_id
-        self.duration = duration
-        self.end_date = end_date
-        self.execution_date = execution_date
-        self.executor = executor
-        self.executor_config = executor_config
-        self.hostname = hostname
-        self.map_index = map_index
-        self.max_tries = max_tries
-        self.note = note
-        self.operator = operator
-        self.pid = pid
-        self.pool = pool
-        self.pool_slots = pool_slots
-        self.priority_weight = priority_weight
-        self.queue = queue
-        self.queued_when = queued_when
-        self.rendered_fields = rendered_fields
-        self.rendered_map_index = rendered_map_index
-        self.sla_miss = sla_miss
-        self.start_date = start_date
-        self.state = state
-        self.task_display_name = task_display_name
-        self.task_id = task_id
-        self.trigger = trigger
-        self.triggerer_job = triggerer_job
-        self.try_number = try_number
-        self.unixname = unixname
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.dag_run_id,
-            self.duration,
-            self.end_date,
-            self.execution_date,
-            self.executor,
-            self.executor_config,
-            self.hostname,
-            self.map_index,
-            self.max_tries,
-            self.note,
-            self.operator,
-            self.pid,
-            self.pool,
-            self.pool_slots,
-            self.priority_weight,
-            self.queue,
-            self.queued_when,
-            self.rendered_fields,
-            self.rendered_map_index,
-            self.sla_miss,
-            self.start_date,
-            self.state,
-            self.task_display_name,
-            self.task_id,
-            self.trigger,
-            self.triggerer_job,
-            self.try_number,
-            self.unixname,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.dag_run_id,
-            other.duration,
-            other.end_date,
-            other.execution_date,
-            other.executor,
-            other.executor_config,
-            other.hostname,
-            other.map_index,
-            other.max_tries,
-            other.note,
-            other.operator,
-            other.pid,
-            other.pool,
-            other.pool_slots,
-            other.priority_weight,
-            other.queue,
-            other.queued_when,
-            other.rendered_fields,
-            other.rendered_map_index,
-            other.sla_miss,
-            other.start_date,
-            other.state,
-            other.task_display_name,
-            other.task_id,
-            other.trigger,
-            other.triggerer_job,
-            other.try_number,
-            other.unixname,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    dag_run_id: str | Unset = UNSET
+    duration: float | None | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    execution_date: datetime.datetime | Unset = UNSET
+    executor: None | str | Unset = UNSET
+    executor_config: str | Unset = UNSET
+    hostname: str | Unset = UNSET
+    map_index: int | Unset = UNSET
+    max_tries: int | Unset = UNSET
+    note: None | str | Unset = UNSET
+    operator: None | str | Unset = UNSET
+    pid: int | None | Unset = UNSET
+    pool: str | Unset = UNSET
+    pool_slots: int | Unset = UNSET
+    priority_weight: int | None | Unset = UNSET
+    queue: None | str | Unset = UNSET
+    queued_when: datetime.datetime | None | Unset = UNSET
+    rendered_fields: dict[str, Any] | Unset = UNSET
+    rendered_map_index: None | str | Unset = UNSET
+    sla_miss: None | SLAMiss | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    state: None | TaskState | Unset = UNSET
+    task_display_name: str | Unset = UNSET
+    task_id: str | Unset = UNSET
+    trigger: None | Trigger | Unset = UNSET
+    triggerer_job: Job | None | Unset = UNSET
+    try_number: int | Unset = UNSET
+    unixname: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -389,9 +227,7 @@ class TaskInstance:
         else:
             queued_when = self.queued_when
 
-        rendered_fields: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.rendered_fields, Unset):
-            rendered_fields = self.rendered_fields.to_dict()
+        rendered_fields = self.rendered_fields
 
         rendered_map_index: None | str | Unset
         if isinstance(self.rendered_map_index, Unset):
@@ -527,7 +363,6 @@ class TaskInstance:
                 queued_when = fromisoformat(queued_when)
                 if queued_when.tzinfo is None:
                     queued_when = queued_when.replace(tzinfo=UTC)
-            rendered_fields = TaskInstanceRenderedFields.from_dict(src_dict["rendered_fields"])
             sla_miss = src_dict["sla_miss"]
             if sla_miss is not None:
                 sla_miss = SLAMiss.from_dict(sla_miss)
@@ -564,7 +399,7 @@ class TaskInstance:
                 src_dict["priority_weight"],
                 src_dict["queue"],
                 queued_when,
-                rendered_fields,
+                src_dict["rendered_fields"],
                 src_dict["rendered_map_index"],
                 sla_miss,
                 start_date,
@@ -600,9 +435,6 @@ class TaskInstance:
             queued_when = fromisoformat(queued_when)
             if queued_when.tzinfo is None:
                 queued_when = queued_when.replace(tzinfo=UTC)
-        rendered_fields = get("rendered_fields", UNSET)
-        if rendered_fields is not UNSET:
-            rendered_fields = TaskInstanceRenderedFields.from_dict(rendered_fields)
         sla_miss = get("sla_miss", UNSET)
         if sla_miss is not None and sla_miss is not UNSET:
             sla_miss = SLAMiss.from_dict(sla_miss)
@@ -639,7 +471,7 @@ class TaskInstance:
             get("priority_weight", UNSET),
             get("queue", UNSET),
             queued_when,
-            rendered_fields,
+            get("rendered_fields", UNSET),
             get("rendered_map_index", UNSET),
             sla_miss,
             start_date,
@@ -675,5 +507,4 @@ class TaskInstance:
 # Imported after the class, so that models that refer to each other import in either order.
 from ..models.job import Job  # noqa: E402
 from ..models.sla_miss import SLAMiss  # noqa: E402
-from ..models.task_instance_rendered_fields import TaskInstanceRenderedFields  # noqa: E402
 from ..models.trigger import Trigger  # noqa: E402

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.task_state import TaskState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
@@ -39,6 +42,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskInstanceHistory:
     """
     Attributes:
@@ -84,159 +88,29 @@ class TaskInstanceHistory:
         unixname (str | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "dag_run_id",
-        "duration",
-        "end_date",
-        "executor",
-        "executor_config",
-        "hostname",
-        "map_index",
-        "max_tries",
-        "operator",
-        "pid",
-        "pool",
-        "pool_slots",
-        "priority_weight",
-        "queue",
-        "queued_when",
-        "start_date",
-        "state",
-        "task_display_name",
-        "task_id",
-        "try_number",
-        "unixname",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    dag_run_id: str | Unset
-    duration: float | None | Unset
-    end_date: datetime.datetime | None | Unset
-    executor: None | str | Unset
-    executor_config: str | Unset
-    hostname: str | Unset
-    map_index: int | Unset
-    max_tries: int | Unset
-    operator: None | str | Unset
-    pid: int | None | Unset
-    pool: str | Unset
-    pool_slots: int | Unset
-    priority_weight: int | None | Unset
-    queue: None | str | Unset
-    queued_when: datetime.datetime | None | Unset
-    start_date: datetime.datetime | None | Unset
-    state: None | TaskState | Unset
-    task_display_name: str | Unset
-    task_id: str | Unset
-    try_number: int | Unset
-    unixname: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        dag_run_id: str | Unset = UNSET,
-        duration: float | None | Unset = UNSET,
-        end_date: datetime.datetime | None | Unset = UNSET,
-        executor: None | str | Unset = UNSET,
-        executor_config: str | Unset = UNSET,
-        hostname: str | Unset = UNSET,
-        map_index: int | Unset = UNSET,
-        max_tries: int | Unset = UNSET,
-        operator: None | str | Unset = UNSET,
-        pid: int | None | Unset = UNSET,
-        pool: str | Unset = UNSET,
-        pool_slots: int | Unset = UNSET,
-        priority_weight: int | None | Unset = UNSET,
-        queue: None | str | Unset = UNSET,
-        queued_when: datetime.datetime | None | Unset = UNSET,
-        start_date: datetime.datetime | None | Unset = UNSET,
-        state: None | TaskState | Unset = UNSET,
-        task_display_name: str | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        try_number: int | Unset = UNSET,
-        unixname: str | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.dag_run_id = dag_run_id
-        self.duration = duration
-        self.end_date = end_date
-        self.executor = executor
-        self.executor_config = executor_config
-        self.hostname = hostname
-        self.map_index = map_index
-        self.max_tries = max_tries
-        self.operator = operator
-        self.pid = pid
-        self.pool = pool
-        self.pool_slots = pool_slots
-        self.priority_weight = priority_weight
-        self.queue = queue
-        self.queued_when = queued_when
-        self.start_date = start_date
-        self.state = state
-        self.task_display_name = task_display_name
-        self.task_id = task_id
-        self.try_number = try_number
-        self.unixname = unixname
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.dag_run_id,
-            self.duration,
-            self.end_date,
-            self.executor,
-            self.executor_config,
-            self.hostname,
-            self.map_index,
-            self.max_tries,
-            self.operator,
-            self.pid,
-            self.pool,
-            self.pool_slots,
-            self.priority_weight,
-            self.queue,
-            self.queued_when,
-            self.start_date,
-            self.state,
-            self.task_display_name,
-            self.task_id,
-            self.try_number,
-            self.unixname,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.dag_run_id,
-            other.duration,
-            other.end_date,
-            other.executor,
-            other.executor_config,
-            other.hostname,
-            other.map_index,
-            other.max_tries,
-            other.operator,
-            other.pid,
-            other.pool,
-            other.pool_slots,
-            other.priority_weight,
-            other.queue,
-            other.queued_when,
-            other.start_date,
-            other.state,
-            other.task_display_name,
-            other.task_id,
-            other.try_number,
-            other.unixname,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    dag_run_id: str | Unset = UNSET
+    duration: float | None | Unset = UNSET
+    end_date: datetime.datetime | None | Unset = UNSET
+    executor: None | str | Unset = UNSET
+    executor_config: str | Unset = UNSET
+    hostname: str | Unset = UNSET
+    map_index: int | Unset = UNSET
+    max_tries: int | Unset = UNSET
+    operator: None | str | Unset = UNSET
+    pid: int | None | Unset = UNSET
+    pool: str | Unset = UNSET
+    pool_slots: int | Unset = UNSET
+    priority_weight: int | None | Unset = UNSET
+    queue: None | str | Unset = UNSET
+    queued_when: datetime.datetime | None | Unset = UNSET
+    start_date: datetime.datetime | None | Unset = UNSET
+    state: None | TaskState | Unset = UNSET
+    task_display_name: str | Unset = UNSET
+    task_id: str | Unset = UNSET
+    try_number: int | Unset = UNSET
+    unixname: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

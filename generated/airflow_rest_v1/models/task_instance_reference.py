@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="TaskInstanceReference")
@@ -20,6 +23,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskInstanceReference:
     """
     Attributes:
@@ -29,51 +33,11 @@ class TaskInstanceReference:
         task_id (str | Unset): The task ID.
     """
 
-    __slots__ = (
-        "dag_id",
-        "dag_run_id",
-        "execution_date",
-        "task_id",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    dag_run_id: str | Unset
-    execution_date: datetime.datetime | Unset
-    task_id: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        dag_run_id: str | Unset = UNSET,
-        execution_date: datetime.datetime | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.dag_run_id = dag_run_id
-        self.execution_date = execution_date
-        self.task_id = task_id
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.dag_run_id,
-            self.execution_date,
-            self.task_id,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.dag_run_id,
-            other.execution_date,
-            other.task_id,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    dag_run_id: str | Unset = UNSET
+    execution_date: datetime.datetime | Unset = UNSET
+    task_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
@@ -20,36 +23,15 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class TaskInstanceReferenceCollection:
     """
     Attributes:
         task_instances (list[TaskInstanceReference] | Unset):
     """
 
-    __slots__ = (
-        "task_instances",
-        "additional_properties",
-    )
-
-    task_instances: list[TaskInstanceReference] | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, task_instances: list[TaskInstanceReference] | Unset = UNSET) -> None:
-        self.task_instances = task_instances
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.task_instances,
-            self.additional_properties,
-        ) == (
-            other.task_instances,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    task_instances: list[TaskInstanceReference] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

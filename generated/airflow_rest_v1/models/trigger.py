@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="Trigger")
@@ -21,6 +24,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Trigger:
     """
     Attributes:
@@ -31,57 +35,12 @@ class Trigger:
         triggerer_id (int | None | Unset):
     """
 
-    __slots__ = (
-        "classpath",
-        "created_date",
-        "id",
-        "kwargs",
-        "triggerer_id",
-        "additional_properties",
-    )
-
-    classpath: str | Unset
-    created_date: datetime.datetime | Unset
-    id: int | Unset
-    kwargs: str | Unset
-    triggerer_id: int | None | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        classpath: str | Unset = UNSET,
-        created_date: datetime.datetime | Unset = UNSET,
-        id: int | Unset = UNSET,
-        kwargs: str | Unset = UNSET,
-        triggerer_id: int | None | Unset = UNSET,
-    ) -> None:
-        self.classpath = classpath
-        self.created_date = created_date
-        self.id = id
-        self.kwargs = kwargs
-        self.triggerer_id = triggerer_id
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.classpath,
-            self.created_date,
-            self.id,
-            self.kwargs,
-            self.triggerer_id,
-            self.additional_properties,
-        ) == (
-            other.classpath,
-            other.created_date,
-            other.id,
-            other.kwargs,
-            other.triggerer_id,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    classpath: str | Unset = UNSET
+    created_date: datetime.datetime | Unset = UNSET
+    id: int | Unset = UNSET
+    kwargs: str | Unset = UNSET
+    triggerer_id: int | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

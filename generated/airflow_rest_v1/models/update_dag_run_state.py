@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.update_dag_run_state_state import UpdateDagRunStateState
 from ..types import UNSET, Unset, model_repr
 
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class UpdateDagRunState:
     """Modify the state of a DAG run.
 
@@ -26,30 +30,8 @@ class UpdateDagRunState:
             state (UpdateDagRunStateState | Unset): The state to set this DagRun
     """
 
-    __slots__ = (
-        "state",
-        "additional_properties",
-    )
-
-    state: UpdateDagRunStateState | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, state: UpdateDagRunStateState | Unset = UNSET) -> None:
-        self.state = state
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.state,
-            self.additional_properties,
-        ) == (
-            other.state,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    state: UpdateDagRunStateState | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.update_task_state import UpdateTaskState
 from ..types import UNSET, Unset, model_repr
 
@@ -18,6 +21,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class UpdateTaskInstance:
     """
     Attributes:
@@ -30,35 +34,9 @@ class UpdateTaskInstance:
             REST API.
     """
 
-    __slots__ = (
-        "dry_run",
-        "new_state",
-        "additional_properties",
-    )
-
-    dry_run: bool | Unset
-    new_state: UpdateTaskState | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, dry_run: bool | Unset = True, new_state: UpdateTaskState | Unset = UNSET) -> None:
-        self.dry_run = dry_run
-        self.new_state = new_state
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dry_run,
-            self.new_state,
-            self.additional_properties,
-        ) == (
-            other.dry_run,
-            other.new_state,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dry_run: bool | Unset = True
+    new_state: UpdateTaskState | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

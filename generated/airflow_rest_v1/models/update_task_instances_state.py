@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.update_task_state import UpdateTaskState
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
@@ -26,6 +29,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class UpdateTaskInstancesState:
     """
     Attributes:
@@ -48,81 +52,16 @@ class UpdateTaskInstancesState:
         execution_date (datetime.datetime | Unset): The execution date. Either set this or dag_run_id but not both.
     """
 
-    __slots__ = (
-        "include_downstream",
-        "include_future",
-        "include_past",
-        "include_upstream",
-        "new_state",
-        "task_id",
-        "dag_run_id",
-        "dry_run",
-        "execution_date",
-        "additional_properties",
-    )
-
     include_downstream: bool
     include_future: bool
     include_past: bool
     include_upstream: bool
     new_state: UpdateTaskState
     task_id: str
-    dag_run_id: str | Unset
-    dry_run: bool | Unset
-    execution_date: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        include_downstream: bool,
-        include_future: bool,
-        include_past: bool,
-        include_upstream: bool,
-        new_state: UpdateTaskState,
-        task_id: str,
-        dag_run_id: str | Unset = UNSET,
-        dry_run: bool | Unset = True,
-        execution_date: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.include_downstream = include_downstream
-        self.include_future = include_future
-        self.include_past = include_past
-        self.include_upstream = include_upstream
-        self.new_state = new_state
-        self.task_id = task_id
-        self.dag_run_id = dag_run_id
-        self.dry_run = dry_run
-        self.execution_date = execution_date
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.include_downstream,
-            self.include_future,
-            self.include_past,
-            self.include_upstream,
-            self.new_state,
-            self.task_id,
-            self.dag_run_id,
-            self.dry_run,
-            self.execution_date,
-            self.additional_properties,
-        ) == (
-            other.include_downstream,
-            other.include_future,
-            other.include_past,
-            other.include_upstream,
-            other.new_state,
-            other.task_id,
-            other.dag_run_id,
-            other.dry_run,
-            other.execution_date,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_run_id: str | Unset = UNSET
+    dry_run: bool | Unset = True
+    execution_date: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -6,10 +6,13 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
-    from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
+    from ..models.user_role import UserRole
 
 
 T = TypeVar("T", bound="User")
@@ -33,6 +36,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class User:
     """A user object with sensitive data.
 
@@ -58,111 +62,26 @@ class User:
             failed_login_count (int | None | Unset): The number of times the login failed
             last_login (datetime.datetime | None | Unset): The last user login
             login_count (int | None | Unset): The login count
-            roles (list[None | UserCollectionItemRolesItemType0] | Unset): User roles.
+            roles (list[UserRole] | Unset): User roles.
 
                 *Changed in version 2.2.0*&#58; Field is no longer read-only.
             password (str | Unset):
     """
 
-    __slots__ = (
-        "email",
-        "first_name",
-        "last_name",
-        "username",
-        "active",
-        "changed_on",
-        "created_on",
-        "fail_login_count",
-        "failed_login_count",
-        "last_login",
-        "login_count",
-        "roles",
-        "password",
-        "additional_properties",
-    )
-
     email: str
     first_name: str
     last_name: str
     username: str
-    active: bool | None | Unset
-    changed_on: datetime.datetime | None | Unset
-    created_on: datetime.datetime | None | Unset
-    fail_login_count: int | None | Unset
-    failed_login_count: int | None | Unset
-    last_login: datetime.datetime | None | Unset
-    login_count: int | None | Unset
-    roles: list[None | UserCollectionItemRolesItemType0] | Unset
-    password: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        email: str,
-        first_name: str,
-        last_name: str,
-        username: str,
-        active: bool | None | Unset = UNSET,
-        changed_on: datetime.datetime | None | Unset = UNSET,
-        created_on: datetime.datetime | None | Unset = UNSET,
-        fail_login_count: int | None | Unset = UNSET,
-        failed_login_count: int | None | Unset = UNSET,
-        last_login: datetime.datetime | None | Unset = UNSET,
-        login_count: int | None | Unset = UNSET,
-        roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET,
-        password: str | Unset = UNSET,
-    ) -> None:
-        self.email = email
-        self.first_name = first_name
-        self.last_name = last_name
-        self.username = username
-        self.active = active
-        self.changed_on = changed_on
-        self.created_on = created_on
-        self.fail_login_count = fail_login_count
-        self.failed_login_count = failed_login_count
-        self.last_login = last_login
-        self.login_count = login_count
-        self.roles = roles
-        self.password = password
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.email,
-            self.first_name,
-            self.last_name,
-            self.username,
-            self.active,
-            self.changed_on,
-            self.created_on,
-            self.fail_login_count,
-            self.failed_login_count,
-            self.last_login,
-            self.login_count,
-            self.roles,
-            self.password,
-            self.additional_properties,
-        ) == (
-            other.email,
-            other.first_name,
-            other.last_name,
-            other.username,
-            other.active,
-            other.changed_on,
-            other.created_on,
-            other.fail_login_count,
-            other.failed_login_count,
-            other.last_login,
-            other.login_count,
-            other.roles,
-            other.password,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    active: bool | None | Unset = UNSET
+    changed_on: datetime.datetime | None | Unset = UNSET
+    created_on: datetime.datetime | None | Unset = UNSET
+    fail_login_count: int | None | Unset = UNSET
+    failed_login_count: int | None | Unset = UNSET
+    last_login: datetime.datetime | None | Unset = UNSET
+    login_count: int | None | Unset = UNSET
+    roles: list[UserRole] | Unset = UNSET
+    password: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self, hidden=("password",))
@@ -224,15 +143,11 @@ class User:
         else:
             login_count = self.login_count
 
-        roles: list[dict[str, Any] | None] | Unset = UNSET
+        roles: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.roles, Unset):
             roles = []
             for roles_item_data in self.roles:
-                roles_item: dict[str, Any] | None
-                if isinstance(roles_item_data, UserCollectionItemRolesItemType0):
-                    roles_item = roles_item_data.to_dict()
-                else:
-                    roles_item = roles_item_data
+                roles_item = roles_item_data.to_dict()
                 roles.append(roles_item)
 
         password = self.password
@@ -286,10 +201,7 @@ class User:
                 last_login = fromisoformat(last_login)
                 if last_login.tzinfo is None:
                     last_login = last_login.replace(tzinfo=UTC)
-            roles = [
-                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0))
-                for _i0 in src_dict["roles"]
-            ]
+            roles = list(map(UserRole.from_dict, src_dict["roles"]))
             user = cls(
                 src_dict["email"],
                 src_dict["first_name"],
@@ -329,9 +241,7 @@ class User:
                 last_login = last_login.replace(tzinfo=UTC)
         roles = get("roles", UNSET)
         if roles is not UNSET:
-            roles = [
-                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0)) for _i0 in roles
-            ]
+            roles = list(map(UserRole.from_dict, roles))
         user = cls(
             src_dict["email"],
             src_dict["first_name"],
@@ -369,4 +279,4 @@ class User:
 
 
 # Imported after the class, so that models that refer to each other import in either order.
-from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: E402
+from ..models.user_role import UserRole  # noqa: E402

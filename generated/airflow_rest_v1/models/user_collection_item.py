@@ -6,10 +6,13 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 if TYPE_CHECKING:
-    from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0
+    from ..models.user_role import UserRole
 
 
 T = TypeVar("T", bound="UserCollectionItem")
@@ -32,6 +35,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class UserCollectionItem:
     """A user object.
 
@@ -54,7 +58,7 @@ class UserCollectionItem:
 
                 *Changed in version 2.4.0*&#58; The requirement for this to be non-empty was removed.
             login_count (int | None | Unset): The login count
-            roles (list[None | UserCollectionItemRolesItemType0] | Unset): User roles.
+            roles (list[UserRole] | Unset): User roles.
 
                 *Changed in version 2.2.0*&#58; Field is no longer read-only.
             username (str | Unset): The username.
@@ -62,99 +66,19 @@ class UserCollectionItem:
                 *Changed in version 2.2.0*&#58; A minimum character length requirement ('minLength') is added.
     """
 
-    __slots__ = (
-        "active",
-        "changed_on",
-        "created_on",
-        "email",
-        "fail_login_count",
-        "failed_login_count",
-        "first_name",
-        "last_login",
-        "last_name",
-        "login_count",
-        "roles",
-        "username",
-        "additional_properties",
-    )
-
-    active: bool | None | Unset
-    changed_on: datetime.datetime | None | Unset
-    created_on: datetime.datetime | None | Unset
-    email: str | Unset
-    fail_login_count: int | None | Unset
-    failed_login_count: int | None | Unset
-    first_name: str | Unset
-    last_login: datetime.datetime | None | Unset
-    last_name: str | Unset
-    login_count: int | None | Unset
-    roles: list[None | UserCollectionItemRolesItemType0] | Unset
-    username: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        active: bool | None | Unset = UNSET,
-        changed_on: datetime.datetime | None | Unset = UNSET,
-        created_on: datetime.datetime | None | Unset = UNSET,
-        email: str | Unset = UNSET,
-        fail_login_count: int | None | Unset = UNSET,
-        failed_login_count: int | None | Unset = UNSET,
-        first_name: str | Unset = UNSET,
-        last_login: datetime.datetime | None | Unset = UNSET,
-        last_name: str | Unset = UNSET,
-        login_count: int | None | Unset = UNSET,
-        roles: list[None | UserCollectionItemRolesItemType0] | Unset = UNSET,
-        username: str | Unset = UNSET,
-    ) -> None:
-        self.active = active
-        self.changed_on = changed_on
-        self.created_on = created_on
-        self.email = email
-        self.fail_login_count = fail_login_count
-        self.failed_login_count = failed_login_count
-        self.first_name = first_name
-        self.last_login = last_login
-        self.last_name = last_name
-        self.login_count = login_count
-        self.roles = roles
-        self.username = username
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.active,
-            self.changed_on,
-            self.created_on,
-            self.email,
-            self.fail_login_count,
-            self.failed_login_count,
-            self.first_name,
-            self.last_login,
-            self.last_name,
-            self.login_count,
-            self.roles,
-            self.username,
-            self.additional_properties,
-        ) == (
-            other.active,
-            other.changed_on,
-            other.created_on,
-            other.email,
-            other.fail_login_count,
-            other.failed_login_count,
-            other.first_name,
-            other.last_login,
-            other.last_name,
-            other.login_count,
-            other.roles,
-            other.username,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    active: bool | None | Unset = UNSET
+    changed_on: datetime.datetime | None | Unset = UNSET
+    created_on: datetime.datetime | None | Unset = UNSET
+    email: str | Unset = UNSET
+    fail_login_count: int | None | Unset = UNSET
+    failed_login_count: int | None | Unset = UNSET
+    first_name: str | Unset = UNSET
+    last_login: datetime.datetime | None | Unset = UNSET
+    last_name: str | Unset = UNSET
+    login_count: int | None | Unset = UNSET
+    roles: list[UserRole] | Unset = UNSET
+    username: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -214,15 +138,11 @@ class UserCollectionItem:
         else:
             login_count = self.login_count
 
-        roles: list[dict[str, Any] | None] | Unset = UNSET
+        roles: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.roles, Unset):
             roles = []
             for roles_item_data in self.roles:
-                roles_item: dict[str, Any] | None
-                if isinstance(roles_item_data, UserCollectionItemRolesItemType0):
-                    roles_item = roles_item_data.to_dict()
-                else:
-                    roles_item = roles_item_data
+                roles_item = roles_item_data.to_dict()
                 roles.append(roles_item)
 
         username = self.username
@@ -275,10 +195,7 @@ class UserCollectionItem:
                 last_login = fromisoformat(last_login)
                 if last_login.tzinfo is None:
                     last_login = last_login.replace(tzinfo=UTC)
-            roles = [
-                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0))
-                for _i0 in src_dict["roles"]
-            ]
+            roles = list(map(UserRole.from_dict, src_dict["roles"]))
             user_collection_item = cls(
                 src_dict["active"],
                 changed_on,
@@ -319,9 +236,7 @@ class UserCollectionItem:
                 last_login = last_login.replace(tzinfo=UTC)
         roles = get("roles", UNSET)
         if roles is not UNSET:
-            roles = [
-                (None if _i0 is None else UserCollectionItemRolesItemType0.from_dict(_i0)) for _i0 in roles
-            ]
+            roles = list(map(UserRole.from_dict, roles))
         user_collection_item = cls(
             get("active", UNSET),
             changed_on,
@@ -360,4 +275,4 @@ class UserCollectionItem:
 
 
 # Imported after the class, so that models that refer to each other import in either order.
-from ..models.user_collection_item_roles_item_type_0 import UserCollectionItemRolesItemType0  # noqa: E402
+from ..models.user_role import UserRole  # noqa: E402

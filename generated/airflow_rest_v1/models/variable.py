@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Variable")
@@ -18,6 +21,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class Variable:
     """Full representation of Variable
 
@@ -29,40 +33,10 @@ class Variable:
             *New in version 2.4.0*
     """
 
-    __slots__ = (
-        "key",
-        "value",
-        "description",
-        "additional_properties",
-    )
-
     key: str
     value: str
-    description: None | str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, key: str, value: str, description: None | str | Unset = UNSET) -> None:
-        self.key = key
-        self.value = value
-        self.description = description
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.key,
-            self.value,
-            self.description,
-            self.additional_properties,
-        ) == (
-            other.key,
-            other.value,
-            other.description,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    description: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="VariableCollectionItem")
@@ -18,6 +21,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class VariableCollectionItem:
     """XCom entry collection item.
     The value field are only available when retrieving a single object due to the sensitivity of this data.
@@ -30,42 +34,10 @@ class VariableCollectionItem:
             value (str | Unset):
     """
 
-    __slots__ = (
-        "description",
-        "key",
-        "value",
-        "additional_properties",
-    )
-
-    description: None | str | Unset
-    key: str | Unset
-    value: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self, description: None | str | Unset = UNSET, key: str | Unset = UNSET, value: str | Unset = UNSET
-    ) -> None:
-        self.description = description
-        self.key = key
-        self.value = value
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.description,
-            self.key,
-            self.value,
-            self.additional_properties,
-        ) == (
-            other.description,
-            other.key,
-            other.value,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    description: None | str | Unset = UNSET
+    key: str | Unset = UNSET
+    value: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="VersionInfo")
@@ -17,6 +20,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class VersionInfo:
     """Version information.
 
@@ -25,35 +29,9 @@ class VersionInfo:
         version (str | Unset): The version of Airflow
     """
 
-    __slots__ = (
-        "git_version",
-        "version",
-        "additional_properties",
-    )
-
-    git_version: None | str | Unset
-    version: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, git_version: None | str | Unset = UNSET, version: str | Unset = UNSET) -> None:
-        self.git_version = git_version
-        self.version = version
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.git_version,
-            self.version,
-            self.additional_properties,
-        ) == (
-            other.git_version,
-            other.version,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    git_version: None | str | Unset = UNSET
+    version: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

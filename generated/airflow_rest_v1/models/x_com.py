@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
-
-if TYPE_CHECKING:
-    from ..models.x_com_value_type_5_type_0 import XComValueType5Type0
-
 
 T = TypeVar("T", bound="XCom")
 
@@ -27,6 +26,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class XCom:
     """Full representations of XCom entry.
 
@@ -37,72 +37,17 @@ class XCom:
         map_index (int | Unset):
         task_id (str | Unset):
         timestamp (datetime.datetime | Unset):
-        value (bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0): The value(s),
+        value (Any | Unset): The value: any JSON value (a string unless the request sets stringify=false).
     """
 
-    __slots__ = (
-        "dag_id",
-        "execution_date",
-        "key",
-        "map_index",
-        "task_id",
-        "timestamp",
-        "value",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    execution_date: datetime.datetime | Unset
-    key: str | Unset
-    map_index: int | Unset
-    task_id: str | Unset
-    timestamp: datetime.datetime | Unset
-    value: bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        execution_date: datetime.datetime | Unset = UNSET,
-        key: str | Unset = UNSET,
-        map_index: int | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-        value: bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0 = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.execution_date = execution_date
-        self.key = key
-        self.map_index = map_index
-        self.task_id = task_id
-        self.timestamp = timestamp
-        self.value = value
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.execution_date,
-            self.key,
-            self.map_index,
-            self.task_id,
-            self.timestamp,
-            self.value,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.execution_date,
-            other.key,
-            other.map_index,
-            other.task_id,
-            other.timestamp,
-            other.value,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    execution_date: datetime.datetime | Unset = UNSET
+    key: str | Unset = UNSET
+    map_index: int | Unset = UNSET
+    task_id: str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    value: Any | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -124,16 +69,7 @@ class XCom:
         if not isinstance(self.timestamp, Unset):
             timestamp = format_datetime(self.timestamp)
 
-        value: bool | dict[str, Any] | float | int | list[Any] | None | str | Unset
-        if isinstance(self.value, Unset):
-            value = UNSET
-        elif isinstance(self.value, list):
-            value = self.value
-
-        elif isinstance(self.value, XComValueType5Type0):
-            value = self.value.to_dict()
-        else:
-            value = self.value
+        value = self.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -164,34 +100,6 @@ class XCom:
             timestamp = fromisoformat(src_dict["timestamp"])
             if timestamp.tzinfo is None:
                 timestamp = timestamp.replace(tzinfo=UTC)
-
-            def _parse_value(
-                data: object,
-            ) -> bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0:
-                if data is None:
-                    return data
-                if isinstance(data, Unset):
-                    return data
-                try:
-                    if not isinstance(data, list):
-                        raise TypeError()
-                    value_type_4 = cast(list[Any], data)
-
-                    return value_type_4
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    value_type_5_type_0 = XComValueType5Type0.from_dict(data)
-
-                    return value_type_5_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                return cast(bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0, data)
-
-            value = _parse_value(src_dict["value"])
-
             x_com = cls(
                 src_dict["dag_id"],
                 execution_date,
@@ -199,7 +107,7 @@ class XCom:
                 src_dict["map_index"],
                 src_dict["task_id"],
                 timestamp,
-                value,
+                src_dict["value"],
             )
             if len(src_dict) != 7:
                 x_com.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
@@ -218,34 +126,6 @@ class XCom:
             timestamp = fromisoformat(timestamp)
             if timestamp.tzinfo is None:
                 timestamp = timestamp.replace(tzinfo=UTC)
-
-        def _parse_value(
-            data: object,
-        ) -> bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                value_type_4 = cast(list[Any], data)
-
-                return value_type_4
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                value_type_5_type_0 = XComValueType5Type0.from_dict(data)
-
-                return value_type_5_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(bool | float | int | list[Any] | None | str | Unset | XComValueType5Type0, data)
-
-        value = _parse_value(get("value", UNSET))
-
         x_com = cls(
             get("dag_id", UNSET),
             execution_date,
@@ -253,7 +133,7 @@ class XCom:
             get("map_index", UNSET),
             get("task_id", UNSET),
             timestamp,
-            value,
+            get("value", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
             x_com.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
@@ -274,7 +154,3 @@ class XCom:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Imported after the class, so that models that refer to each other import in either order.
-from ..models.x_com_value_type_5_type_0 import XComValueType5Type0  # noqa: E402

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, UTC, Unset, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="XComCollectionItem")
@@ -22,6 +25,7 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+@_attrs_define(repr=False)
 class XComCollectionItem:
     """XCom entry collection item.
 
@@ -36,63 +40,13 @@ class XComCollectionItem:
             timestamp (datetime.datetime | Unset):
     """
 
-    __slots__ = (
-        "dag_id",
-        "execution_date",
-        "key",
-        "map_index",
-        "task_id",
-        "timestamp",
-        "additional_properties",
-    )
-
-    dag_id: str | Unset
-    execution_date: datetime.datetime | Unset
-    key: str | Unset
-    map_index: int | Unset
-    task_id: str | Unset
-    timestamp: datetime.datetime | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(
-        self,
-        dag_id: str | Unset = UNSET,
-        execution_date: datetime.datetime | Unset = UNSET,
-        key: str | Unset = UNSET,
-        map_index: int | Unset = UNSET,
-        task_id: str | Unset = UNSET,
-        timestamp: datetime.datetime | Unset = UNSET,
-    ) -> None:
-        self.dag_id = dag_id
-        self.execution_date = execution_date
-        self.key = key
-        self.map_index = map_index
-        self.task_id = task_id
-        self.timestamp = timestamp
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.dag_id,
-            self.execution_date,
-            self.key,
-            self.map_index,
-            self.task_id,
-            self.timestamp,
-            self.additional_properties,
-        ) == (
-            other.dag_id,
-            other.execution_date,
-            other.key,
-            other.map_index,
-            other.task_id,
-            other.timestamp,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    dag_id: str | Unset = UNSET
+    execution_date: datetime.datetime | Unset = UNSET
+    key: str | Unset = UNSET
+    map_index: int | Unset = UNSET
+    task_id: str | Unset = UNSET
+    timestamp: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)

@@ -269,7 +269,7 @@ def test_post_dag_run_relays_the_json_body(mode: str, mwaa: Any, stubber: Stubbe
         body={"dag_run_id": "run_1", "conf": {"source": "mwaa"}},
         response={"dag_id": "example", "dag_run_id": "run_1", "state": "queued"},
     )
-    body = models.DAGRun(dag_run_id="run_1", conf=models.DAGRunConf.from_dict({"source": "mwaa"}))
+    body = models.DAGRun(dag_run_id="run_1", conf={"source": "mwaa"})
     run_ = call(mode, mwaa, lambda c: c.dag_run.post_dag_run("example", body=body))
     assert (run_.dag_run_id, run_.state) == ("run_1", "queued")
     stubber.assert_no_pending_responses()

@@ -126,10 +126,8 @@ def test_pause_and_unpause_with_update_mask(oracle: Oracle, client: AirflowClien
 
 def test_trigger_a_run_list_runs_and_task_instances(oracle: Oracle, client: AirflowClient) -> None:
     oracle.add_dag("etl", tasks=["extract", "load"])
-    run_ = client.dag_run.post_dag_run(
-        "etl", body=models.DAGRun(dag_run_id="r1", conf=models.DAGRunConf.from_dict({"n": 1}))
-    )
-    assert (run_.dag_run_id, run_.state, given(run_.conf).to_dict()) == ("r1", "queued", {"n": 1})
+    run_ = client.dag_run.post_dag_run("etl", body=models.DAGRun(dag_run_id="r1", conf={"n": 1}))
+    assert (run_.dag_run_id, run_.state, given(run_.conf)) == ("r1", "queued", {"n": 1})
     assert oracle.dag_runs[("etl", "r1")]["state"] == "queued"
     runs = client.dag_run.get_dag_runs("etl")
     assert runs.total_entries == 1 and [r.dag_run_id for r in given(runs.dag_runs)] == ["r1"]

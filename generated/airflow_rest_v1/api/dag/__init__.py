@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ...models.dag import DAG
     from ...models.dag_collection import DAGCollection
     from ...models.dag_detail import DAGDetail
-    from ...models.get_dag_source_response_200 import GetDagSourceResponse200
+    from ...models.dag_source import DAGSource
     from ...models.task import Task
     from ...models.task_collection import TaskCollection
     from ...models.task_instance_reference_collection import TaskInstanceReferenceCollection
@@ -97,7 +97,7 @@ class DagOperations:
     def get_dag_source(
         self,
         file_token: str,
-    ) -> GetDagSourceResponse200:
+    ) -> DAGSource:
         """Get a source code
 
         Get a source code using file token.
@@ -374,7 +374,7 @@ class AsyncDagOperations:
     async def get_dag_source(
         self,
         file_token: str,
-    ) -> GetDagSourceResponse200:
+    ) -> DAGSource:
         """Get a source code
 
         Get a source code using file token.

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...models.get_dag_source_response_200 import GetDagSourceResponse200
+from ...models.dag_source import DAGSource
 from ...types import Response
 
 if TYPE_CHECKING:
@@ -33,11 +33,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetDagSourceResponse200 | None:
+) -> DAGSource | Error | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
-        response_200 = GetDagSourceResponse200.from_dict(response.json())
+        response_200 = DAGSource.from_dict(response.json())
 
         return response_200
 
@@ -74,7 +74,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetDagSourceResponse200]:
+) -> Response[DAGSource | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,7 +87,7 @@ def sync_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetDagSourceResponse200]:
+) -> Response[DAGSource | Error]:
     """Get a source code
 
      Get a source code using file token.
@@ -100,7 +100,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetDagSourceResponse200]
+        Response[DAGSource | Error]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +118,7 @@ def sync(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetDagSourceResponse200 | None:
+) -> DAGSource | Error | None:
     """Get a source code
 
      Get a source code using file token.
@@ -131,7 +131,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetDagSourceResponse200
+        DAGSource | Error
     """
 
     return sync_detailed(
@@ -144,7 +144,7 @@ async def asyncio_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetDagSourceResponse200]:
+) -> Response[DAGSource | Error]:
     """Get a source code
 
      Get a source code using file token.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetDagSourceResponse200]
+        Response[DAGSource | Error]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +173,7 @@ async def asyncio(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetDagSourceResponse200 | None:
+) -> DAGSource | Error | None:
     """Get a source code
 
      Get a source code using file token.
@@ -186,7 +186,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetDagSourceResponse200
+        DAGSource | Error
     """
 
     return (
@@ -197,10 +197,10 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> GetDagSourceResponse200:
+def _parse_success(response: httpx.Response) -> DAGSource:
     """Parse a 2xx response of this operation."""
     if response.status_code == 200:
-        response_200 = GetDagSourceResponse200.from_dict(response.json())
+        response_200 = DAGSource.from_dict(response.json())
 
         return response_200
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...models.get_providers_response_200 import GetProvidersResponse200
+    from ...models.provider_collection import ProviderCollection
     from .. import AsyncCaller, Caller
 
 
@@ -21,7 +21,7 @@ class ProviderOperations:
 
     def get_providers(
         self,
-    ) -> GetProvidersResponse200:
+    ) -> ProviderCollection:
         """List providers
 
         Get a list of providers.
@@ -47,7 +47,7 @@ class AsyncProviderOperations:
 
     async def get_providers(
         self,
-    ) -> GetProvidersResponse200:
+    ) -> ProviderCollection:
         """List providers
 
         Get a list of providers.

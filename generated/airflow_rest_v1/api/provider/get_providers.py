@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...models.get_providers_response_200 import GetProvidersResponse200
+from ...models.provider_collection import ProviderCollection
 from ...types import Response
 
 if TYPE_CHECKING:
@@ -28,11 +28,11 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetProvidersResponse200 | None:
+) -> Error | ProviderCollection | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
-        response_200 = GetProvidersResponse200.from_dict(response.json())
+        response_200 = ProviderCollection.from_dict(response.json())
 
         return response_200
 
@@ -54,7 +54,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetProvidersResponse200]:
+) -> Response[Error | ProviderCollection]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -66,7 +66,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetProvidersResponse200]:
+) -> Response[Error | ProviderCollection]:
     """List providers
 
      Get a list of providers.
@@ -78,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetProvidersResponse200]
+        Response[Error | ProviderCollection]
     """
 
     kwargs = _get_kwargs()
@@ -93,7 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetProvidersResponse200 | None:
+) -> Error | ProviderCollection | None:
     """List providers
 
      Get a list of providers.
@@ -105,7 +105,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetProvidersResponse200
+        Error | ProviderCollection
     """
 
     return sync_detailed(
@@ -116,7 +116,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GetProvidersResponse200]:
+) -> Response[Error | ProviderCollection]:
     """List providers
 
      Get a list of providers.
@@ -128,7 +128,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetProvidersResponse200]
+        Response[Error | ProviderCollection]
     """
 
     kwargs = _get_kwargs()
@@ -141,7 +141,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GetProvidersResponse200 | None:
+) -> Error | ProviderCollection | None:
     """List providers
 
      Get a list of providers.
@@ -153,7 +153,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetProvidersResponse200
+        Error | ProviderCollection
     """
 
     return (
@@ -163,10 +163,10 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> GetProvidersResponse200:
+def _parse_success(response: httpx.Response) -> ProviderCollection:
     """Parse a 2xx response of this operation."""
     if response.status_code == 200:
-        response_200 = GetProvidersResponse200.from_dict(response.json())
+        response_200 = ProviderCollection.from_dict(response.json())
 
         return response_200
 

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     import datetime
 
     from ...models.extra_links import ExtraLinks
-    from ...models.get_log_response_200 import GetLogResponse200
     from ...models.list_task_instance_form import ListTaskInstanceForm
     from ...models.set_task_instance_note import SetTaskInstanceNote
     from ...models.task_instance import TaskInstance
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from ...models.task_instance_history import TaskInstanceHistory
     from ...models.task_instance_history_collection import TaskInstanceHistoryCollection
     from ...models.task_instance_reference import TaskInstanceReference
+    from ...models.task_log import TaskLog
     from ...models.update_task_instance import UpdateTaskInstance
     from .. import AsyncCaller, Caller
 
@@ -68,7 +68,7 @@ class TaskInstanceOperations:
         full_content: bool | Unset = UNSET,
         map_index: int | Unset = UNSET,
         token: str | Unset = UNSET,
-    ) -> GetLogResponse200:
+    ) -> TaskLog:
         """Get logs
 
         Get logs for a specific task instance and its try number.
@@ -617,7 +617,7 @@ class AsyncTaskInstanceOperations:
         full_content: bool | Unset = UNSET,
         map_index: int | Unset = UNSET,
         token: str | Unset = UNSET,
-    ) -> GetLogResponse200:
+    ) -> TaskLog:
         """Get logs
 
         Get logs for a specific task instance and its try number.

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...models.get_log_response_200 import GetLogResponse200
+from ...models.task_log import TaskLog
 from ...types import UNSET, Response, Unset
 
 if TYPE_CHECKING:
@@ -54,11 +54,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GetLogResponse200 | None:
+) -> Error | TaskLog | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
-        response_200 = GetLogResponse200.from_dict(response.json())
+        response_200 = TaskLog.from_dict(response.json())
 
         return response_200
 
@@ -90,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GetLogResponse200]:
+) -> Response[Error | TaskLog]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,7 +109,7 @@ def sync_detailed(
     full_content: bool | Unset = UNSET,
     map_index: int | Unset = UNSET,
     token: str | Unset = UNSET,
-) -> Response[Error | GetLogResponse200]:
+) -> Response[Error | TaskLog]:
     """Get logs
 
      Get logs for a specific task instance and its try number.
@@ -154,7 +154,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetLogResponse200]
+        Response[Error | TaskLog]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +184,7 @@ def sync(
     full_content: bool | Unset = UNSET,
     map_index: int | Unset = UNSET,
     token: str | Unset = UNSET,
-) -> Error | GetLogResponse200 | None:
+) -> Error | TaskLog | None:
     """Get logs
 
      Get logs for a specific task instance and its try number.
@@ -229,7 +229,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetLogResponse200
+        Error | TaskLog
     """
 
     return sync_detailed(
@@ -254,7 +254,7 @@ async def asyncio_detailed(
     full_content: bool | Unset = UNSET,
     map_index: int | Unset = UNSET,
     token: str | Unset = UNSET,
-) -> Response[Error | GetLogResponse200]:
+) -> Response[Error | TaskLog]:
     """Get logs
 
      Get logs for a specific task instance and its try number.
@@ -299,7 +299,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GetLogResponse200]
+        Response[Error | TaskLog]
     """
 
     kwargs = _get_kwargs(
@@ -327,7 +327,7 @@ async def asyncio(
     full_content: bool | Unset = UNSET,
     map_index: int | Unset = UNSET,
     token: str | Unset = UNSET,
-) -> Error | GetLogResponse200 | None:
+) -> Error | TaskLog | None:
     """Get logs
 
      Get logs for a specific task instance and its try number.
@@ -372,7 +372,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GetLogResponse200
+        Error | TaskLog
     """
 
     return (
@@ -389,10 +389,10 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> GetLogResponse200:
+def _parse_success(response: httpx.Response) -> TaskLog:
     """Parse a 2xx response of this operation."""
     if response.status_code == 200:
-        response_200 = GetLogResponse200.from_dict(response.json())
+        response_200 = TaskLog.from_dict(response.json())
 
         return response_200
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="DatasetAliasesItem")
+T = TypeVar("T", bound="DatasetAlias")
 
 _KNOWN_KEYS = frozenset(
     {
@@ -17,42 +20,18 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-class DatasetAliasesItem:
-    """
+@_attrs_define(repr=False)
+class DatasetAlias:
+    """A dataset alias that points at the dataset.
+
     Attributes:
         id (int | Unset):
         name (str | Unset):
     """
 
-    __slots__ = (
-        "id",
-        "name",
-        "additional_properties",
-    )
-
-    id: int | Unset
-    name: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, id: int | Unset = UNSET, name: str | Unset = UNSET) -> None:
-        self.id = id
-        self.name = name
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.id,
-            self.name,
-            self.additional_properties,
-        ) == (
-            other.id,
-            other.name,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    id: int | Unset = UNSET
+    name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -75,28 +54,26 @@ class DatasetAliasesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            dataset_aliases_item = cls(
+            dataset_alias = cls(
                 src_dict["id"],
                 src_dict["name"],
             )
             if len(src_dict) != 2:
-                dataset_aliases_item.additional_properties = {
+                dataset_alias.additional_properties = {
                     k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
                 }
-            return dataset_aliases_item
+            return dataset_alias
 
         except KeyError:
             pass
         get = src_dict.get
-        dataset_aliases_item = cls(
+        dataset_alias = cls(
             get("id", UNSET),
             get("name", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
-            dataset_aliases_item.additional_properties = {
-                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-            }
-        return dataset_aliases_item
+            dataset_alias.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        return dataset_alias
 
     @property
     def additional_keys(self) -> list[str]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="GetLogResponse200")
+T = TypeVar("T", bound="TaskLog")
 
 _KNOWN_KEYS = frozenset(
     {
@@ -17,42 +20,19 @@ _KNOWN_KEYS = frozenset(
 )
 
 
-class GetLogResponse200:
+@_attrs_define(repr=False)
+class TaskLog:
+    """One chunk of a task instance's log. `content` is the repr of a list of (host, text) pairs; `continuation_token` asks
+    for the next chunk.
+
+        Attributes:
+            content (str | Unset):
+            continuation_token (str | Unset):
     """
-    Attributes:
-        content (str | Unset):
-        continuation_token (str | Unset):
-    """
 
-    __slots__ = (
-        "content",
-        "continuation_token",
-        "additional_properties",
-    )
-
-    content: str | Unset
-    continuation_token: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, content: str | Unset = UNSET, continuation_token: str | Unset = UNSET) -> None:
-        self.content = content
-        self.continuation_token = continuation_token
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.content,
-            self.continuation_token,
-            self.additional_properties,
-        ) == (
-            other.content,
-            other.continuation_token,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    content: str | Unset = UNSET
+    continuation_token: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
@@ -75,28 +55,24 @@ class GetLogResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            get_log_response_200 = cls(
+            task_log = cls(
                 src_dict["content"],
                 src_dict["continuation_token"],
             )
             if len(src_dict) != 2:
-                get_log_response_200.additional_properties = {
-                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-                }
-            return get_log_response_200
+                task_log.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return task_log
 
         except KeyError:
             pass
         get = src_dict.get
-        get_log_response_200 = cls(
+        task_log = cls(
             get("content", UNSET),
             get("continuation_token", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
-            get_log_response_200.additional_properties = {
-                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-            }
-        return get_log_response_200
+            task_log.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        return task_log
 
     @property
     def additional_keys(self) -> list[str]:

@@ -5,85 +5,64 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="GetDagSourceResponse200")
+T = TypeVar("T", bound="UserRole")
 
 _KNOWN_KEYS = frozenset(
     {
-        "content",
+        "name",
     }
 )
 
 
-class GetDagSourceResponse200:
-    """
+@_attrs_define(repr=False)
+class UserRole:
+    """A role of a user, by name.
+
     Attributes:
-        content (str | Unset):
+        name (str | Unset):
     """
 
-    __slots__ = (
-        "content",
-        "additional_properties",
-    )
-
-    content: str | Unset
-    additional_properties: dict[str, Any]
-
-    def __init__(self, content: str | Unset = UNSET) -> None:
-        self.content = content
-        self.additional_properties = {}
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.content,
-            self.additional_properties,
-        ) == (
-            other.content,
-            other.additional_properties,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
+    name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        content = self.content
+        name = self.name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if content is not UNSET:
-            field_dict["content"] = content
+        if name is not UNSET:
+            field_dict["name"] = name
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            get_dag_source_response_200 = cls(
-                src_dict["content"],
+            user_role = cls(
+                src_dict["name"],
             )
             if len(src_dict) != 1:
-                get_dag_source_response_200.additional_properties = {
-                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-                }
-            return get_dag_source_response_200
+                user_role.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+            return user_role
 
         except KeyError:
             pass
         get = src_dict.get
-        get_dag_source_response_200 = cls(
-            get("content", UNSET),
+        user_role = cls(
+            get("name", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
-            get_dag_source_response_200.additional_properties = {
-                k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-            }
-        return get_dag_source_response_200
+            user_role.additional_properties = {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        return user_role
 
     @property
     def additional_keys(self) -> list[str]:
