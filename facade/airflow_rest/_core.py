@@ -6,6 +6,7 @@ Everything here is pure or works on values handed to it; the clients only add th
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -91,15 +92,66 @@ class _RedactHeaders(logging.Filter):
         return True
 
 
+# botocore logs each request's parameters (botocore.endpoint) and each response body
+# (botocore.parsers) at DEBUG: MWAA's web and CLI tokens and the bodies InvokeRestApi relays are there.
+BOTOCORE_LOGGERS = ("botocore.endpoint", "botocore.parsers")
+_BOTOCORE_SECRETS = ("WebToken", "CliToken", "Body", "RestApiResponse")
+
+
+def _hide_fields(body: object) -> object:
+    """A JSON object body (bytes or str) with the values of MWAA's secret fields hidden; a body that
+    names one but cannot be read is hidden whole; anything else is returned as it is."""
+    if not isinstance(body, bytes | str):
+        return body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if not any(f'"{name}"' in text for name in _BOTOCORE_SECRETS):
+        return body
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    hidden = (
+        json.dumps({k: "***" if k in _BOTOCORE_SECRETS else v for k, v in document.items()})
+        if isinstance(document, dict)
+        else "***"
+    )
+    return hidden.encode() if isinstance(body, bytes) else hidden
+
+
+def _hide_botocore_arg(arg: object) -> object:
+    if isinstance(arg, dict) and "body" in arg:  # botocore.endpoint's request dict: copied, it is sent
+        body = _hide_fields(arg["body"])
+        return arg if body is arg["body"] else {**arg, "body": body}
+    return _hide_fields(arg)
+
+
+class _RedactBotocore(logging.Filter):
+    """Hides MWAA's tokens and the bodies InvokeRestApi relays in botocore's DEBUG records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_hide_botocore_arg(a) for a in record.args)
+        return True
+
+
+def _install(names: tuple[str, ...], kind: type[logging.Filter]) -> None:
+    """Add a ``kind`` filter to each named logger that has none (filters do not inherit)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())
+
+
 def redact_httpx_logs() -> None:
     """Install the filters on httpx's and httpcore's loggers once."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactURLs) for f in logger.filters):
-        logger.addFilter(_RedactURLs())
-    for name in HTTPCORE_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactHeaders) for f in logger.filters):
-            logger.addFilter(_RedactHeaders())
+    _install(("httpx",), _RedactURLs)
+    _install(HTTPCORE_LOGGERS, _RedactHeaders)
+
+
+def redact_botocore_logs() -> None:
+    """Install the filter on the botocore loggers that print MWAA's secrets, once; called wherever a
+    provider makes or uses a boto3 client."""
+    _install(BOTOCORE_LOGGERS, _RedactBotocore)
 
 
 def as_timeout(value: TimeoutTypes) -> httpx.Timeout:

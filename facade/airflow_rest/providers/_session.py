@@ -1,5 +1,5 @@
 """Web-session logins as ``httpx.Auth``: log in on first use, keep the session cookie, log in again
-by itself when the session is rejected (once per request), one login at a time.
+by itself when a session that was used before is rejected (once per request), one login at a time.
 
 A provider supplies three steps: get a credential (a login token; blocking SDK calls run in a
 worker thread under the async client), build the login request from it, and read the session
@@ -59,12 +59,12 @@ FETCH = _Fetch()
 
 
 class _Session:
-    __slots__ = ("generation", "value", "worked")
+    __slots__ = ("generation", "used", "value")
 
     def __init__(self, value: str, generation: int) -> None:
         self.value = value
         self.generation = generation
-        self.worked = False
+        self.used = False  # answered once: a refusal may now mean it expired
 
 
 class SessionLogin(httpx.Auth, Generic[Cred]):
@@ -72,9 +72,11 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
     and, when a credential can be reused, ``_credential_fresh``.
 
     A session counts as rejected when an answer is a login page, 401 or 403 *after the session
-    has worked once*; the request is then sent again after one fresh login. An answer that is
-    rejected again is handed back unchanged, so the client raises its typed error with the
-    server's message. A login that yields no session raises ``LoginError``.
+    has been used once* (a new session refused at once says a new login would not help); the
+    request is then sent again after one fresh login. An answer that is rejected again is handed
+    back unchanged, so the client raises its typed error with the server's message, and the new
+    session is kept: a 403 may refuse the request, not the session. A login answered without a
+    session cookie, or with a login page (even one that sets a cookie), raises ``LoginError``.
     """
 
     requires_response_body = True
@@ -127,15 +129,20 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
         return credential
 
     def _accept_login(self, response: httpx.Response, reused: bool) -> _Session | None:
-        """The new session from a login answer; None when a reused credential was refused."""
-        value = cookie_from(response, self.cookie_name)
+        """The new session from a login answer; None when a reused credential was refused. A login
+        page is a refusal whatever cookie it sets (Flask sets one for its flash message)."""
+        refused = errors.is_login_page(response)
+        value = None if refused else cookie_from(response, self.cookie_name)
         if value is None:
             if reused:
                 return None
             where = f"{response.request.method} {errors.safe_url(response.request.url)}"
+            if refused:
+                what = "redirected to a login page" if response.is_redirect else "with a login page"
+            else:
+                what = f"without a {self.cookie_name!r} cookie"
             raise errors.LoginError(
-                f"{self._describe()} login failed: {where} -> {response.status_code} "
-                f"without a {self.cookie_name!r} cookie",
+                f"{self._describe()} login failed: {where} -> {response.status_code} {what}",
                 provider=self.provider,
                 status_code=response.status_code,
             )
@@ -158,16 +165,15 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
         request.headers["Cookie"] = cookie
         return request
 
-    def _after(self, response: httpx.Response, session: _Session) -> None:
-        if not session.worked and session_rejected(response):
-            # A session that never worked was refused: whatever the login answer set was no session
-            # (or the credential behind it was spent). The next request logs in afresh.
+    def _after(self, response: httpx.Response, session: _Session, used: bool) -> None:
+        """Book the answer to a request sent with ``session`` (``used``: answered before)."""
+        session.used = True
+        if not used and session_rejected(response):
+            # A new session refused at once: it is kept (the request may be what was refused), but
+            # the credential behind it may be spent, so the next login asks for a new one.
             if self._session is session:
-                self._session = None
                 self._credential = None
-            return
-        if response.is_success and not errors.is_login_page(response):  # a 200 login page is no success
-            session.worked = True
+        elif response.is_success and not errors.is_login_page(response):  # a 200 login page is no success
             renewed = cookie_from(response, self.cookie_name)
             if renewed and renewed != session.value and self._session is session:
                 session.value = renewed  # the server rotated the session: keep the new one
@@ -203,17 +209,19 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
                 if self._needs_login(None):
                     yield from self._login(request)
         session = self._current()
+        used = session.used
         response = yield self._with_cookie(request, session)
         response.read()
-        if session_rejected(response) and session.worked:
+        if used and session_rejected(response):
             with self._lock:
                 if self._needs_login(session):
                     self._log_rejected(response)
                     yield from self._login(request)
             session = self._current()
+            used = session.used
             response = yield self._with_cookie(request, session)
             response.read()
-        self._after(response, session)
+        self._after(response, session, used)
 
     def _async_lock(self) -> asyncio.Lock:
         if self._alock is None:
@@ -253,13 +261,14 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
                 finally:  # a request that fails mid-login: release the login lock now, not when collected
                     await login.aclose()
             session = self._current()
+            used = session.used
             response = yield self._with_cookie(request, session)
             await response.aread()
-            if attempt or not (session_rejected(response) and session.worked):
+            if attempt or not (used and session_rejected(response)):
                 break
             self._log_rejected(response)
             stale = session
-        self._after(response, session)
+        self._after(response, session, used)
 
     def _current(self) -> _Session:
         session = self._session

@@ -16,7 +16,8 @@ without it.
 
 Neither provider reports an exit status: a command that failed usually still answers with what it
 printed on stderr. :class:`~airflow_rest.errors.CommandError` means the command could not be run
-(or its answer not read).
+(or its answer not read); an MWAA error status whose answer still carries the CLI's base64 output
+gives the error that output, decoded, in ``stdout`` and ``stderr``.
 
 MWAA asks callers to send one CLI request at a time per environment. Sync runners share one lock
 per environment (region and name) in the process; async runners share one per environment and
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 import shlex
 import ssl
@@ -45,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 import httpx
 
 from .. import errors
-from .._core import DEFAULT_HEADERS, TimeoutTypes, as_timeout, redact_httpx_logs
+from .._core import DEFAULT_HEADERS, TimeoutTypes, as_timeout, redact_botocore_logs, redact_httpx_logs
 
 if TYPE_CHECKING:
     import asyncio
@@ -263,14 +265,16 @@ def prepare_command(
     return PreparedCommand(args=tuple(args), line=shlex.join(args), words=words)
 
 
-def _server_message(response: httpx.Response, *, hide: str | None = None) -> str:
-    """Status, reason and the server's message (Problem JSON title/detail, else the body text)."""
-    problem = errors.problem_of(response)
-    if problem is not None and (problem.get("title") or problem.get("detail")):
-        parts = [str(problem.get(k)) for k in ("title", "detail") if problem.get(k) not in (None, "")]
-        text = ": ".join(parts)
-    else:
-        text = errors.shorten(response.text) if response.content else "(empty body)"
+def _server_message(response: httpx.Response, *, hide: str | None = None, text: str | None = None) -> str:
+    """Status, reason and ``text``, else the server's message (Problem JSON title/detail, else the
+    body text)."""
+    if text is None:
+        problem = errors.problem_of(response)
+        if problem is not None and (problem.get("title") or problem.get("detail")):
+            parts = [str(problem.get(k)) for k in ("title", "detail") if problem.get(k) not in (None, "")]
+            text = ": ".join(parts)
+        else:
+            text = errors.shorten(response.text) if response.content else "(empty body)"
     if hide:
         text = text.replace(hide, "***")
     status = f"{response.status_code} {response.reason_phrase or ''}".rstrip()
@@ -342,6 +346,21 @@ def _decode_base64(value: str, key: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _mwaa_output(response: httpx.Response) -> tuple[str, str]:
+    """``stdout`` and ``stderr`` of an MWAA CLI answer, base64-decoded; ``ValueError`` if it is not one."""
+    body = _json_object(response)
+    return (
+        _decode_base64(_text_field(body, "stdout"), "stdout"),
+        _decode_base64(_text_field(body, "stderr"), "stderr"),
+    )
+
+
+def _last_line(text: str) -> str:
+    """The last line a command printed (where its error usually is), shortened for a message."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return errors.shorten(lines[-1]) if lines else "(no output)"
+
+
 def _undecodable(where: str, response: httpx.Response, command: str, exc: Exception) -> errors.CommandError:
     content_type = response.headers.get("content-type", "unknown")
     return errors.CommandError(
@@ -372,16 +391,65 @@ class _CliToken:
         return f"_CliToken(host={self.host!r}, value='***')"
 
 
-def _boto3_client(region_name: str | None, boto3_session: Any, *, missing: str = _BOTO3_MISSING) -> Any:
-    """A boto3 MWAA client from ``boto3_session`` or the default one; ``missing`` is the ImportError's
-    message when boto3 is not installed."""
-    if boto3_session is not None:
-        return boto3_session.client("mwaa", region_name=region_name)
+def _check_boto3_options(
+    mwaa_client: Any, region_name: object, boto3_session: Any, profile_name: object, endpoint_url: object
+) -> None:
+    """Refuses, before any call, arguments that cannot make a boto3 MWAA client or conflict."""
+    if mwaa_client is not None and any(
+        value is not None for value in (region_name, boto3_session, profile_name, endpoint_url)
+    ):
+        raise ValueError(
+            "give either mwaa_client or region_name/boto3_session/profile_name/endpoint_url to make one, "
+            "not both"
+        )
+    if boto3_session is not None and profile_name is not None:
+        raise ValueError("give either boto3_session or profile_name (a session is made for it), not both")
+    for key, value in (("region_name", region_name), ("profile_name", profile_name)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"{key} must be a non-empty str, got {value!r}")
+    if endpoint_url is not None:
+        url = None
+        if isinstance(endpoint_url, str):
+            with contextlib.suppress(httpx.InvalidURL):
+                url = httpx.URL(endpoint_url)
+        if url is None or url.scheme not in ("http", "https") or not url.host or url.query or url.fragment:
+            shown = errors.safe_url(url) if url is not None else type(endpoint_url).__name__
+            raise ValueError(
+                "endpoint_url must be an absolute http(s) URL of the MWAA API, such as "
+                f"https://airflow.eu-west-1.amazonaws.com, got {shown!r}"
+            )
+
+
+def _import_boto3(missing: str) -> Any:
     try:
         import boto3
     except ImportError as exc:
         raise ImportError(missing) from exc
-    return boto3.client("mwaa", region_name=region_name)
+    return boto3
+
+
+def _profile_session(profile_name: str | None, boto3_session: Any, *, missing: str = _BOTO3_MISSING) -> Any:
+    """``boto3_session``, or a boto3 Session for ``profile_name`` made now, so that an unknown profile
+    is refused (botocore's ``ProfileNotFound``) before any call."""
+    if profile_name is None:
+        return boto3_session
+    return _import_boto3(missing).session.Session(profile_name=profile_name)
+
+
+def _boto3_client(
+    region_name: str | None,
+    boto3_session: Any,
+    *,
+    endpoint_url: str | None = None,
+    config: Any = None,
+    missing: str = _BOTO3_MISSING,
+) -> Any:
+    """A boto3 MWAA client from ``boto3_session`` or the default one, with ``endpoint_url`` and
+    ``config`` when given; ``missing`` is the ImportError's message when boto3 is not installed."""
+    options = {k: v for k, v in (("endpoint_url", endpoint_url), ("config", config)) if v is not None}
+    if boto3_session is not None:
+        return boto3_session.client("mwaa", region_name=region_name, **options)
+    return _import_boto3(missing).client("mwaa", region_name=region_name, **options)
 
 
 def _create_cli_token(mwaa_client: Any, name: str, issued_at: float) -> _CliToken:
@@ -451,16 +519,21 @@ class _MwaaBase:
         mwaa_client: Any,
         region_name: str | None,
         boto3_session: Any,
+        profile_name: str | None,
+        endpoint_url: str | None,
         timeout: TimeoutTypes,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError("name must be the MWAA environment name")
-        if mwaa_client is not None and (region_name is not None or boto3_session is not None):
-            raise ValueError("pass either mwaa_client or region_name/boto3_session, not both")
+        _check_boto3_options(mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
         self.name = name
         self._timeout = as_timeout(timeout)
         self._mwaa: Any = (
-            mwaa_client if mwaa_client is not None else _boto3_client(region_name, boto3_session)
+            mwaa_client
+            if mwaa_client is not None
+            else _boto3_client(
+                region_name, _profile_session(profile_name, boto3_session), endpoint_url=endpoint_url
+            )
         )
         self._owns_mwaa = mwaa_client is None
         region = getattr(getattr(self._mwaa, "meta", None), "region_name", None)
@@ -468,6 +541,7 @@ class _MwaaBase:
         self._token: _CliToken | None = None
         self._monotonic: Callable[[], float] = time.monotonic
         redact_httpx_logs()
+        redact_botocore_logs()
 
     def _reusable_token(self) -> _CliToken | None:
         token = self._token
@@ -507,24 +581,39 @@ class _MwaaBase:
             return None
         if refused:
             self._token = None
-            raise errors.CommandError(
-                f"{where} -> a new CLI token was not accepted: {_server_message(response, hide=token.value)}",
-                command=prepared.line,
-                status_code=response.status_code,
-            )
+            raise self._failed(where, response, token, prepared, "a new CLI token was not accepted: ")
         if not response.is_success:
-            raise errors.CommandError(
-                f"{where} -> {_server_message(response, hide=token.value)}",
-                command=prepared.line,
-                status_code=response.status_code,
-            )
+            raise self._failed(where, response, token, prepared)
         try:
-            body = _json_object(response)
-            stdout = _decode_base64(_text_field(body, "stdout"), "stdout")
-            stderr = _decode_base64(_text_field(body, "stderr"), "stderr")
+            stdout, stderr = _mwaa_output(response)
         except ValueError as exc:
             raise _undecodable(where, response, prepared.line, exc) from exc
         return CommandResult(command=prepared.line, stdout=stdout, stderr=stderr)
+
+    def _failed(
+        self,
+        where: str,
+        response: httpx.Response,
+        token: _CliToken,
+        prepared: PreparedCommand,
+        what: str = "",
+    ) -> errors.CommandError:
+        """The error for an error status; an answer in the CLI's own form (base64 ``stdout`` and
+        ``stderr``) gives the error its decoded output, and the message the last line printed."""
+        try:
+            stdout, stderr = (text.replace(token.value, "***") for text in _mwaa_output(response))
+        except ValueError:
+            stdout = stderr = ""
+            message = _server_message(response, hide=token.value)
+        else:
+            message = _server_message(response, text=_last_line(stderr or stdout))
+        return errors.CommandError(
+            f"{where} -> {what}{message}",
+            command=prepared.line,
+            status_code=response.status_code,
+            stdout=stdout,
+            stderr=stderr,
+        )
 
     def _prepare(self, command: str | Sequence[str]) -> PreparedCommand:
         prepared = prepare_command(command, MWAA_COMMANDS, provider="MWAA")
@@ -544,10 +633,11 @@ class _MwaaBase:
 class MwaaCli(_MwaaBase):
     """Runs Airflow CLI commands on an MWAA environment through ``/aws_mwaa/cli``.
 
-    ``mwaa_client`` is a boto3 MWAA client; without one, one is made from ``boto3_session`` (or
-    boto3's default session) and ``region_name``. A CLI token is reused while it is younger than
-    ``CLI_TOKEN_LIFETIME - CLI_TOKEN_SAFETY_MARGIN`` seconds; a reused token that is refused
-    (401/403) is replaced once. Runners of the same environment send one command at a time."""
+    ``mwaa_client`` is a boto3 MWAA client; without one, one is made from ``boto3_session`` (or a
+    session for ``profile_name``, or boto3's default session), ``region_name`` and ``endpoint_url``.
+    A CLI token is reused while it is younger than ``CLI_TOKEN_LIFETIME - CLI_TOKEN_SAFETY_MARGIN``
+    seconds; a reused token that is refused (401/403) is replaced once. Runners of the same
+    environment send one command at a time."""
 
     def __init__(
         self,
@@ -556,6 +646,8 @@ class MwaaCli(_MwaaBase):
         mwaa_client: Any = None,
         region_name: str | None = None,
         boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_CLI_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         verify: bool | ssl.SSLContext = True,
@@ -565,6 +657,8 @@ class MwaaCli(_MwaaBase):
             mwaa_client=mwaa_client,
             region_name=region_name,
             boto3_session=boto3_session,
+            profile_name=profile_name,
+            endpoint_url=endpoint_url,
             timeout=timeout,
         )
         self._transport = transport
@@ -634,6 +728,8 @@ class AsyncMwaaCli(_MwaaBase):
         mwaa_client: Any = None,
         region_name: str | None = None,
         boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_CLI_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: bool | ssl.SSLContext = True,
@@ -643,6 +739,8 @@ class AsyncMwaaCli(_MwaaBase):
             mwaa_client=mwaa_client,
             region_name=region_name,
             boto3_session=boto3_session,
+            profile_name=profile_name,
+            endpoint_url=endpoint_url,
             timeout=timeout,
         )
         self._transport = transport

@@ -6,7 +6,8 @@
         client.dag.get_dags(limit=5)
 
 The token comes from the DMS OpenAPI ``CreateAirflowLoginToken`` (``{Host, Token}``; credentials
-from the Alibaba Cloud credential chain), or from ``token_provider``: any callable returning the
+from the Alibaba Cloud credential chain; the SDK calls ``dms.<region>.aliyuncs.com`` for any region,
+or ``endpoint`` when given), or from ``token_provider``: any callable returning the
 Host and Token (a pair, a mapping with ``Host``/``Token``, or a ``DmsToken``), sync or async, so
 the SDK is not needed. ``Host`` carries a path prefix and becomes the client's base URL.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,9 @@ __all__ = [
 ]
 
 DMS_REGIONS = ("cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "ap-southeast-1")
+"""The regions the DMS documentation lists for Airflow; any region id is accepted."""
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?")
 TOKEN_WINDOW = 2 * 3600.0  # a DMS login token must be used within two hours
 TOKEN_MARGIN = 300.0  # reuse a token for a new login only while it has five minutes to spare
 EXTRA = "pip install 'airflow-rest[dms]'"
@@ -83,13 +88,24 @@ def _as_token(value: Any) -> DmsToken:
     return token
 
 
-def sdk_token_provider(region: str, airflow_id: str, *, sdk_client: Any = None) -> Callable[[], DmsToken]:
+def sdk_token_provider(
+    region: str, airflow_id: str, *, sdk_client: Any = None, endpoint: str | None = None
+) -> Callable[[], DmsToken]:
     """A token provider calling ``CreateAirflowLoginToken`` through ``alibabacloud-dms20250414``.
 
     The SDK is imported on first call; ``sdk_client`` may be a ready ``alibabacloud_dms20250414``
-    client (e.g. with explicit credentials), else one is built for ``dms.<region>.aliyuncs.com``
-    with the default credential chain."""
+    client (e.g. with explicit credentials), else one is built for ``endpoint`` (a host name;
+    default ``dms.<region>.aliyuncs.com``) with the default credential chain."""
     _check_ids(region, airflow_id)
+    if endpoint is not None:
+        if sdk_client is not None:
+            raise ValueError("give either sdk_client or endpoint (a client is made for it), not both")
+        if not isinstance(endpoint, str) or not _HOST.fullmatch(endpoint):
+            raise ValueError(
+                "endpoint must be the host name of the DMS OpenAPI, such as "
+                f"'dms-vpc.cn-hangzhou.aliyuncs.com' (no scheme or path), got {endpoint!r}"
+            )
+    host = endpoint or f"dms.{region}.aliyuncs.com"
     made: list[Any] = [sdk_client]
 
     def fetch() -> DmsToken:
@@ -98,7 +114,7 @@ def sdk_token_provider(region: str, airflow_id: str, *, sdk_client: Any = None) 
         except ImportError as exc:
             raise ImportError(f"DMS login tokens need the DMS SDK: {EXTRA}") from exc
         if made[0] is None:
-            made[0] = _make_sdk_client(region)
+            made[0] = _make_sdk_client(host)
         try:
             response = made[0].create_airflow_login_token(
                 dms_models.CreateAirflowLoginTokenRequest(airflow_id=airflow_id)
@@ -126,19 +142,22 @@ def sdk_token_provider(region: str, airflow_id: str, *, sdk_client: Any = None) 
     return fetch
 
 
-def _make_sdk_client(region: str) -> Any:
+def _make_sdk_client(endpoint: str) -> Any:
     try:
         from alibabacloud_credentials.client import Client as CredentialClient
         from alibabacloud_dms20250414.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
     except ImportError as exc:
         raise ImportError(f"DMS login tokens need the DMS SDK: {EXTRA}") from exc
-    return Client(Config(credential=CredentialClient(), endpoint=f"dms.{region}.aliyuncs.com"))
+    return Client(Config(credential=CredentialClient(), endpoint=endpoint))
 
 
 def _check_ids(region: str, airflow_id: str) -> None:
-    if region not in DMS_REGIONS:
-        raise ValueError(f"DMS region {region!r} is not one DMS Airflow runs in: {', '.join(DMS_REGIONS)}")
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ValueError(
+            f"DMS region must be a region id such as {', '.join(DMS_REGIONS[:2])} "
+            f"(the SDK calls dms.<region>.aliyuncs.com), got {region!r}"
+        )
     if not isinstance(airflow_id, str) or not airflow_id.strip():
         raise ValueError("airflow_id must be the DMS Airflow instance id, e.g. 'af-123'")
 
@@ -184,15 +203,19 @@ class DmsLogin(SessionLogin[DmsToken]):
 
 
 def _provider_for(
-    region: str | None, airflow_id: str | None, token_provider: TokenProvider | None, sdk_client: Any
+    region: str | None,
+    airflow_id: str | None,
+    token_provider: TokenProvider | None,
+    sdk_client: Any,
+    endpoint: str | None,
 ) -> TokenProvider:
     if token_provider is not None:
-        if region is not None or airflow_id is not None or sdk_client is not None:
+        if any(v is not None for v in (region, airflow_id, sdk_client, endpoint)):
             raise ValueError("give either token_provider or region and airflow_id, not both")
         return token_provider
     if region is None or airflow_id is None:
         raise ValueError("give region and airflow_id (the SDK fetches the token), or token_provider")
-    return sdk_token_provider(region, airflow_id, sdk_client=sdk_client)
+    return sdk_token_provider(region, airflow_id, sdk_client=sdk_client, endpoint=endpoint)
 
 
 def client(
@@ -201,12 +224,14 @@ def client(
     *,
     token_provider: TokenProvider | None = None,
     sdk_client: Any = None,
+    endpoint: str | None = None,
     **client_kwargs: Any,
 ) -> AirflowClient:
-    """An ``AirflowClient`` for a DMS Airflow instance. Fetches one token now (to learn the
-    Host); logs in on the first request. Other keyword arguments go to ``AirflowClient``."""
+    """An ``AirflowClient`` for a DMS Airflow instance in any region (``endpoint``: the DMS OpenAPI
+    host, default ``dms.<region>.aliyuncs.com``). Fetches one token now (to learn the Host); logs in
+    on the first request. Other keyword arguments go to ``AirflowClient``."""
     _no_auth(client_kwargs)
-    auth = DmsLogin(_provider_for(region, airflow_id, token_provider, sdk_client))
+    auth = DmsLogin(_provider_for(region, airflow_id, token_provider, sdk_client, endpoint))
     first = auth._fetch_credential()
     auth.seed_credential(first)
     return AirflowClient(first.host, auth=auth, **client_kwargs)
@@ -218,12 +243,13 @@ async def async_client(
     *,
     token_provider: TokenProvider | None = None,
     sdk_client: Any = None,
+    endpoint: str | None = None,
     **client_kwargs: Any,
 ) -> AsyncAirflowClient:
     """An ``AsyncAirflowClient`` for a DMS Airflow instance (``await dms.async_client(...)``); the
     SDK call runs in a worker thread."""
     _no_auth(client_kwargs)
-    auth = DmsLogin(_provider_for(region, airflow_id, token_provider, sdk_client))
+    auth = DmsLogin(_provider_for(region, airflow_id, token_provider, sdk_client, endpoint))
     first = await auth._afetch_credential()
     auth.seed_credential(first)
     return AsyncAirflowClient(first.host, auth=auth, **client_kwargs)

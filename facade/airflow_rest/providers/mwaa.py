@@ -13,6 +13,10 @@ Web login (Airflow 2): ``create_web_login_token(Name=...)`` gives ``WebToken`` (
 ``WebServerHostname``; ``POST https://{WebServerHostname}/aws_mwaa/login`` with the form field
 ``token`` gives the ``session`` cookie sent with every request. A rejected session (a login page,
 401 or 403 after it worked) leads to one new login with a new token.
+
+Every way in takes ``region_name``, ``boto3_session`` or ``profile_name`` (a boto3 Session for that
+AWS profile) and ``endpoint_url`` to make the boto3 MWAA client, as boto3 does; or a ready
+``mwaa_client``. botocore's DEBUG log of tokens and relayed bodies is masked.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ import httpx
 
 from .. import errors
 from .._client import AirflowClient, AsyncAirflowClient
+from .._core import redact_botocore_logs
 from ._session import SessionLogin
-from .cli import AsyncMwaaCli, MwaaCli, _boto3_client
+from .cli import AsyncMwaaCli, MwaaCli, _boto3_client, _check_boto3_options, _profile_session
 from .mwaa_invoke import async_mwaa_invoke_client, mwaa_invoke_client
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
 WEB_TOKEN_LIFETIME = 60.0
 WEB_TOKEN_MARGIN = 15.0
 EXTRA = "pip install 'airflow-rest[mwaa]'"
+_MISSING = f"MWAA logins need boto3: {EXTRA}"
 
 invoke_client = mwaa_invoke_client
 async_invoke_client = async_mwaa_invoke_client
@@ -68,22 +74,30 @@ class MwaaLogin(SessionLogin[WebLoginToken]):
     provider = "mwaa"
 
     def __init__(
-        self, name: str, *, mwaa_client: Any = None, region_name: str | None = None, boto3_session: Any = None
+        self,
+        name: str,
+        *,
+        mwaa_client: Any = None,
+        region_name: str | None = None,
+        boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(name, str) or not name.strip():
             raise ValueError("name must be the MWAA environment name")
-        if mwaa_client is not None and (region_name is not None or boto3_session is not None):
-            raise ValueError("give mwaa_client, or region_name/boto3_session to make one, not both")
+        _check_boto3_options(mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
         self.name = name
         self._mwaa = mwaa_client
         self._region_name = region_name
-        self._boto3_session = boto3_session
+        self._boto3_session = _profile_session(profile_name, boto3_session, missing=_MISSING)
+        self._endpoint_url = endpoint_url
+        redact_botocore_logs()
 
     def _client(self) -> Any:
         if self._mwaa is None:
             self._mwaa = _boto3_client(
-                self._region_name, self._boto3_session, missing=f"MWAA logins need boto3: {EXTRA}"
+                self._region_name, self._boto3_session, endpoint_url=self._endpoint_url, missing=_MISSING
             )
         return self._mwaa
 
@@ -143,12 +157,21 @@ def client(
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
+    profile_name: str | None = None,
+    endpoint_url: str | None = None,
     **client_kwargs: Any,
 ) -> AirflowClient:
     """An ``AirflowClient`` logged in to an MWAA environment's web server. Asks for one web login
     token now (to learn the host); logs in on the first request."""
     _no_auth(client_kwargs)
-    auth = MwaaLogin(name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session)
+    auth = MwaaLogin(
+        name,
+        mwaa_client=mwaa_client,
+        region_name=region_name,
+        boto3_session=boto3_session,
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
+    )
     first = auth._fetch_credential()
     auth.seed_credential(first)
     return AirflowClient(_web_root(first.hostname), auth=auth, **client_kwargs)
@@ -160,12 +183,21 @@ async def async_client(
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
+    profile_name: str | None = None,
+    endpoint_url: str | None = None,
     **client_kwargs: Any,
 ) -> AsyncAirflowClient:
     """The async form of :func:`client` (``await mwaa.async_client(...)``); boto3 calls run in a
     worker thread."""
     _no_auth(client_kwargs)
-    auth = MwaaLogin(name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session)
+    auth = MwaaLogin(
+        name,
+        mwaa_client=mwaa_client,
+        region_name=region_name,
+        boto3_session=boto3_session,
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
+    )
     first = await auth._afetch_credential()
     auth.seed_credential(first)
     return AsyncAirflowClient(_web_root(first.hostname), auth=auth, **client_kwargs)

@@ -65,10 +65,11 @@ Bodies Airflow itself sends with a 4xx status are never read for these words, so
 about, say, ``dagrun_timeout`` stays a ``BadRequestError``.
 
 boto3 is needed (``pip install 'airflow-rest[mwaa]'``) and imported only when a transport first
-needs an MWAA client it was not given. A client the transport makes itself has botocore's retries
-turned off, so the client's retry policy (which knows which requests are idempotent) is the only
-one: botocore would otherwise send a relayed POST again after a read timeout. Give your own
-``mwaa_client`` the same setting (``Config(retries={"total_max_attempts": 1})``) for the same reason.
+needs an MWAA client it was not given, or at once for ``profile_name`` (so that an unknown profile
+is refused before any call). A client the transport makes itself has botocore's retries turned off,
+so the client's retry policy (which knows which requests are idempotent) is the only one: botocore
+would otherwise send a relayed POST again after a read timeout. Give your own ``mwaa_client`` the
+same setting (``Config(retries={"total_max_attempts": 1})``) for the same reason.
 boto3 clients are thread-safe; the async transport runs each call in a worker thread.
 """
 
@@ -84,7 +85,9 @@ from urllib.parse import quote, unquote
 import httpx
 
 from .._client import AirflowClient, AsyncAirflowClient
+from .._core import redact_botocore_logs
 from ..errors import ResponseTooLargeError
+from .cli import _boto3_client, _check_boto3_options, _profile_session
 
 __all__ = [
     "PLACEHOLDER_URL",
@@ -103,6 +106,7 @@ PLACEHOLDER_URL = "https://{name}.invoke-rest-api.mwaa.invalid"
 INSTALL_HINT = "pip install 'airflow-rest[mwaa]'"
 
 _OPERATION = "InvokeRestApi"
+_MISSING = f"MWAA {_OPERATION} needs boto3, which is not installed: {INSTALL_HINT}"
 _METHODS = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE"})
 _NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]*")
 _NAME_MAX = 80
@@ -259,17 +263,24 @@ def success_response(reply: Mapping[str, Any], request: httpx.Request) -> httpx.
 class _Relay:
     """What both transports share: the MWAA client (made on first use) and the mapping both ways."""
 
-    def __init__(self, name: str, mwaa_client: Any, region_name: str | None, boto3_session: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        mwaa_client: Any,
+        region_name: str | None,
+        boto3_session: Any,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
         self.name = _check_name(name)
-        if mwaa_client is not None and (region_name is not None or boto3_session is not None):
-            raise ValueError("give either mwaa_client, or region_name and/or boto3_session to make one")
-        if region_name is not None and (not isinstance(region_name, str) or not region_name):
-            raise ValueError(f"region_name must be a non-empty str, got {region_name!r}")
+        _check_boto3_options(mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
         self._client = mwaa_client
         self._owns_client = mwaa_client is None
         self._region_name = region_name
-        self._session = boto3_session
+        self._session = _profile_session(profile_name, boto3_session, missing=_MISSING)
+        self._endpoint_url = endpoint_url
         self._lock = threading.Lock()
+        redact_botocore_logs()
 
     @property
     def region_name(self) -> str | None:
@@ -293,16 +304,14 @@ class _Relay:
 
     def _make_client(self) -> Any:
         try:
-            import boto3
             from botocore.config import Config
         except ImportError as exc:
-            raise ImportError(
-                f"MWAA {_OPERATION} needs boto3, which is not installed: {INSTALL_HINT}"
-            ) from exc
-        session = self._session if self._session is not None else boto3.session.Session()
+            raise ImportError(_MISSING) from exc
         # the client's retry policy decides what may be sent again; botocore would resend a relayed POST
         config = Config(retries={"total_max_attempts": 1}, user_agent_extra="airflow-rest")
-        return session.client("mwaa", region_name=self._region_name, config=config)
+        return _boto3_client(
+            self._region_name, self._session, endpoint_url=self._endpoint_url, config=config, missing=_MISSING
+        )
 
     def close(self) -> None:
         if self._owns_client and self._client is not None:
@@ -466,8 +475,9 @@ class InvokeRestApiTransport(httpx.BaseTransport):
     """Sends each request through MWAA's ``InvokeRestApi`` (boto3), for :class:`AirflowClient`.
 
     ``name`` is the MWAA environment; ``mwaa_client`` a boto3 MWAA client to use, or else one is
-    made on first use from ``boto3_session`` (default: a new ``boto3.session.Session()``) for
-    ``region_name``. See the module's docstring for the mapping both ways.
+    made on first use from ``boto3_session`` (or a session for ``profile_name``, made now; default:
+    boto3's default session) for ``region_name``, with ``endpoint_url`` when given. See the
+    module's docstring for the mapping both ways.
     """
 
     def __init__(
@@ -477,8 +487,10 @@ class InvokeRestApiTransport(httpx.BaseTransport):
         mwaa_client: Any = None,
         region_name: str | None = None,
         boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
-        self._relay = _Relay(name, mwaa_client, region_name, boto3_session)
+        self._relay = _Relay(name, mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
 
     @property
     def name(self) -> str:
@@ -510,8 +522,10 @@ class AsyncInvokeRestApiTransport(httpx.AsyncBaseTransport):
         mwaa_client: Any = None,
         region_name: str | None = None,
         boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
-        self._relay = _Relay(name, mwaa_client, region_name, boto3_session)
+        self._relay = _Relay(name, mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
 
     @property
     def name(self) -> str:
@@ -561,6 +575,8 @@ def mwaa_invoke_client(
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
+    profile_name: str | None = None,
+    endpoint_url: str | None = None,
     **client_kwargs: Any,
 ) -> AirflowClient:
     """An :class:`AirflowClient` whose every request goes through MWAA's ``InvokeRestApi``.
@@ -569,7 +585,12 @@ def mwaa_invoke_client(
     ``transport`` and ``auth`` cannot be given.
     """
     transport = InvokeRestApiTransport(
-        name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session
+        name,
+        mwaa_client=mwaa_client,
+        region_name=region_name,
+        boto3_session=boto3_session,
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
     )
     _check_client_kwargs(client_kwargs)
     return AirflowClient(placeholder_url(name), transport=transport, **client_kwargs)
@@ -581,11 +602,18 @@ def async_mwaa_invoke_client(
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
+    profile_name: str | None = None,
+    endpoint_url: str | None = None,
     **client_kwargs: Any,
 ) -> AsyncAirflowClient:
     """An :class:`AsyncAirflowClient` whose every request goes through MWAA's ``InvokeRestApi``."""
     transport = AsyncInvokeRestApiTransport(
-        name, mwaa_client=mwaa_client, region_name=region_name, boto3_session=boto3_session
+        name,
+        mwaa_client=mwaa_client,
+        region_name=region_name,
+        boto3_session=boto3_session,
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
     )
     _check_client_kwargs(client_kwargs)
     return AsyncAirflowClient(placeholder_url(name), transport=transport, **client_kwargs)

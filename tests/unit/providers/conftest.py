@@ -10,6 +10,7 @@ as it is, so one body covers both clients.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import inspect
 import itertools
@@ -19,12 +20,14 @@ import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, quote_plus
 
 import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from botocore.stub import Stubber
 
 from airflow_rest import AirflowClient, AsyncAirflowClient
@@ -65,12 +68,13 @@ class FakeAirflow:
     """An Airflow 2 web server behind a provider login, as one pytest-httpx callback.
 
     It answers the DMS login (``GET {root}/login?token=``), the MWAA web login (``POST
-    {root}/aws_mwaa/login``), Google's token endpoint (``POST TOKEN_URI``) and the REST API under
+    {root}/aws_mwaa/login``), the MWAA CLI (``POST {root}/aws_mwaa/cli`` with a CLI token it handed
+    out: ``ran: <command>``), Google's token endpoint (``POST TOKEN_URI``) and the REST API under
     ``{root}/api/v1/`` (a page of five DAGs, PATCH of a DAG, POST of a DAG run, the version), which
     answers only requests carrying a session cookie or a bearer token it handed out. A request
     that carries neither gets ``rejection``: a 302 to the login page, the login page itself, 401 or
-    403. Every request is kept in ``requests``; every secret it hands out in ``secrets``. Any
-    other request fails the test.
+    403; one for a path in ``forbidden`` gets 403 whatever it carries. Every request is kept in
+    ``requests``; every secret it hands out in ``secrets``. Any other request fails the test.
     """
 
     def __init__(self, root: str) -> None:
@@ -80,11 +84,14 @@ class FakeAirflow:
         self.login_tokens: set[str] = set()  # login tokens that log in
         self.sessions: set[str] = set()  # session cookies the API accepts
         self.bearer_tokens: set[str] = set()  # bearer tokens the API accepts
+        self.cli_tokens: set[str] = set()  # MWAA CLI tokens the CLI accepts
         self.rejection: str | int = "redirect"
         self.accept_new_sessions = True  # False: logins hand out cookies (tokens) the API refuses
         self.refresh_answer: tuple[int, dict[str, Any]] | None = None  # replaces the token answer
         self.rotate_to: str | None = None  # a session cookie the next API answer sets
         self.refusal_sets_cookie = False  # True: a refused login still sets a (useless) session cookie
+        self.login_refusal = "redirect"  # a refused login: a "redirect" to, or the "html" of, the login page
+        self.forbidden: set[str] = set()  # API paths (after /api/v1/) refused with 403 to any session
         self.requests: list[httpx.Request] = []
         self.secrets: list[str] = []
         self._numbers = itertools.count(1)
@@ -105,6 +112,12 @@ class FakeAirflow:
         self.login_tokens.add(token)
         return token
 
+    def cli_token(self) -> str:
+        """A new MWAA CLI token the CLI accepts."""
+        token = self.mint("mwaa-cli-token")
+        self.cli_tokens.add(token)
+        return token
+
     def expire(self) -> None:
         """Every session and access token so far stops working."""
         self.sessions.clear()
@@ -122,9 +135,17 @@ class FakeAirflow:
             return self.login(request.url.params.get("token"))
         if request.method == "POST" and url == f"{self.root}/aws_mwaa/login":
             return self.login(parse_qs(request.content.decode()).get("token", [None])[0])
+        if request.method == "POST" and url == f"{self.root}/aws_mwaa/cli":
+            if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.cli_tokens:
+                return httpx.Response(403, json={"error": "Forbidden"})
+            output = base64.b64encode(b"ran: " + request.content + b"\n").decode()
+            return httpx.Response(200, json={"stdout": output, "stderr": ""})
         if url.startswith(self.api):
             if not self.authorized(request):
                 return self.reject(request)
+            if url[len(self.api) :] in self.forbidden:
+                body = problem(403, "Forbidden", "You do not have permission to perform this action")
+                return httpx.Response(403, headers=PROBLEM, json=body)
             response = self.route(request, url[len(self.api) :])
             if self.rotate_to is not None:
                 response.headers["Set-Cookie"] = f"session={self.rotate_to}; {COOKIE_ATTRIBUTES}"
@@ -135,9 +156,11 @@ class FakeAirflow:
 
     def login(self, token: str | None) -> httpx.Response:
         if token is None or token not in self.login_tokens:
-            refused = {"Location": f"{self.root}/login/"}
+            refused = {} if self.login_refusal == "html" else {"Location": f"{self.root}/login/"}
             if self.refusal_sets_cookie:  # as Flask does for the flash message of a failed login
                 refused["Set-Cookie"] = f"session={self.mint('anonymous-session')}; {COOKIE_ATTRIBUTES}"
+            if self.login_refusal == "html":
+                return httpx.Response(200, headers=refused, html=LOGIN_PAGE)
             return httpx.Response(302, headers=refused)
         value = self.mint("session-cookie")
         if self.accept_new_sessions:
@@ -203,13 +226,15 @@ class FakeAirflow:
         return [r for r in self.requests if str(r.url) == TOKEN_URI]
 
     def kinds(self) -> list[str]:
-        """Each request in order as ``login``, ``token`` or the API path it asked for."""
+        """Each request in order as ``login``, ``token``, ``cli`` or the API path it asked for."""
         out = []
         for r in self.requests:
             if is_login(r, self.root):
                 out.append("login")
             elif str(r.url) == TOKEN_URI:
                 out.append("token")
+            elif str(r.url) == f"{self.root}/aws_mwaa/cli":
+                out.append("cli")
             else:
                 out.append(str(r.url.copy_with(query=None))[len(self.api) :])
         return out
@@ -262,6 +287,97 @@ def mwaa_server(httpx_mock: Any) -> FakeAirflow:
 def boto_mwaa(secret_key: str = "testing") -> Any:
     return boto3.client(
         "mwaa", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key=secret_key
+    )
+
+
+class FakeMwaaApi:
+    """MWAA's own API (``create_web_login_token``, ``create_cli_token``, ``invoke_rest_api``) served
+    on 127.0.0.1, for real boto3 clients given its ``url`` as ``endpoint_url``: botocore's HTTP
+    layer runs (Stubber skips it). Its tokens come from ``web``, whose login and CLI accept them;
+    InvokeRestApi answers ``GET /variables/{key}`` with a new secret value and echoes the body of
+    ``POST /variables``. Each call is kept in ``calls`` as (path, JSON body, Authorization header).
+    It answers at most ``MAX_CALLS`` calls, waits ``TIMEOUT`` seconds at most for one, and stops
+    with the test."""
+
+    MAX_CALLS = 20
+    TIMEOUT = 5.0
+
+    def __init__(self, web: FakeAirflow) -> None:
+        self.web = web
+        self.calls: list[tuple[str, dict[str, Any], str]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            timeout = api.TIMEOUT
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+                status, answer = api.answer(self.path, body, self.headers.get("authorization", ""))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def answer(self, path: str, body: dict[str, Any], authorization: str) -> tuple[int, dict[str, Any]]:
+        if len(self.calls) >= self.MAX_CALLS:
+            return 429, {"message": "too many calls"}
+        self.calls.append((path, body, authorization))
+        if path == f"/webtoken/{MWAA_ENV}":
+            token = self.web.login_token("mwaa-web-token")
+            return 200, {"WebToken": token, "WebServerHostname": MWAA_HOSTNAME, "IamIdentity": "i"}
+        if path == f"/clitoken/{MWAA_ENV}":
+            return 200, {"CliToken": self.web.cli_token(), "WebServerHostname": MWAA_HOSTNAME}
+        if path == f"/restapi/{MWAA_ENV}" and body.get("Method") == "GET":
+            key = str(body.get("Path", "")).removeprefix("/variables/")
+            variable = {"key": key, "value": self.web.mint("variable-value"), "description": None}
+            return 200, {"RestApiStatusCode": 200, "RestApiResponse": variable}
+        if path == f"/restapi/{MWAA_ENV}" and body.get("Path") == "/variables":
+            return 200, {"RestApiStatusCode": 200, "RestApiResponse": body.get("Body")}
+        return 404, {"message": f"no {path}"}
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(self.TIMEOUT)
+
+
+@pytest.fixture
+def mwaa_api(mwaa_server: FakeAirflow) -> Iterator[FakeMwaaApi]:
+    api = FakeMwaaApi(mwaa_server)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+def boto_mwaa_at(url: str, secret_key: str = "testing") -> Any:
+    """A real boto3 MWAA client calling ``url`` (without MWAA's ``env.`` host prefix): dummy
+    credentials, no proxy, short timeouts, no retries."""
+    config = Config(
+        inject_host_prefix=False,
+        proxies={},
+        connect_timeout=2,
+        read_timeout=FakeMwaaApi.TIMEOUT,
+        retries={"total_max_attempts": 1},
+    )
+    return boto3.client(
+        "mwaa",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key=secret_key,
+        config=config,
     )
 
 

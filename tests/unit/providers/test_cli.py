@@ -504,6 +504,33 @@ def test_mwaa_error_status_is_a_command_error_with_the_server_message(
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        (400, "400 Bad Request"),
+        (403, "a new CLI token was not accepted: 403 Forbidden"),
+        (500, "500 Internal Server Error"),
+    ],
+)
+def test_mwaa_error_status_with_the_cli_output_decodes_it_into_the_error(
+    mode: str, status: int, shown: str, mwaa: Mwaa, httpx_mock: HTTPXMock
+) -> None:
+    mwaa.token()
+    stderr = "[2024-01-01] WARNING - something\nairflow.exceptions.DagNotFound: Dag id my_dag not found\n"
+    answer = mwaa_answer("partial output\n", stderr)
+    httpx_mock.add_response(url=CLI_URL, status_code=status, json=answer)
+    with pytest.raises(errors.CommandError) as info:
+        drive(mwaa_cli(mode, mwaa), ["dags", "trigger", "my_dag"])
+    assert (info.value.stdout, info.value.stderr) == ("partial output\n", stderr)
+    assert info.value.status_code == status
+    assert str(info.value) == (
+        f"MWAA CLI 'dags trigger' on environment 'my-env': POST {CLI_URL} -> "
+        f"{shown}: airflow.exceptions.DagNotFound: Dag id my_dag not found"
+    )
+    assert len(httpx_mock.get_requests()) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
     ("answer", "why"),
     [
         ({"content": b"<html>oops</html>", "headers": {"content-type": "text/html"}}, "Expecting value"),

@@ -381,6 +381,30 @@ def test_astronomer_sends_the_api_token_as_bearer_under_the_deployment_path(
 
 
 @BOTH
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{ASTRO_URL}/api/v1",
+        f"{ASTRO_URL}/api/v1/",
+        ASTRO_URL.removeprefix("https://") + "/api/v1",
+        ASTRO_URL.removeprefix("https://"),
+    ],
+    ids=["api-url", "api-url-slash", "printed-without-scheme", "no-scheme"],
+)
+def test_astronomer_takes_the_api_url_the_astro_cli_prints(
+    mode: str, url: str, astro_server: FakeAirflow
+) -> None:
+    async def body() -> None:
+        async with opened(astronomer_client(mode, url, token=ASTRO_TOKEN)) as client:
+            assert client.base_url == f"{ASTRO_URL}/api/v1/"
+            await call(client.monitoring.get_version())
+
+    run(body)
+    (request,) = astro_server.requests
+    assert str(request.url) == f"{ASTRO_URL}/api/v1/version"
+
+
+@BOTH
 def test_an_astronomer_token_callable_is_asked_before_every_request(
     mode: str, astro_server: FakeAirflow
 ) -> None:

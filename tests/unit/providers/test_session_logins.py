@@ -10,7 +10,6 @@ the sync and the async client.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import sys
@@ -218,11 +217,12 @@ def test_a_token_provider_answer_without_host_and_token_is_a_login_error(mode: s
             ValueError,
             "not both",
         ),
+        ({"token_provider": lambda: None, "endpoint": "dms.test"}, ValueError, "not both"),
         ({"token_provider": "not callable"}, TypeError, "callable"),
         ({"token_provider": lambda: None, "auth": ("u", "p")}, TypeError, "auth="),
         ({"token_provider": lambda: None, "base_url": DMS_HOST}, TypeError, "base_url="),
     ],
-    ids=["nothing", "no-airflow-id", "both", "not-callable", "auth", "base-url"],
+    ids=["nothing", "no-airflow-id", "both", "provider-and-endpoint", "not-callable", "auth", "base-url"],
 )
 def test_dms_client_arguments_are_checked_before_any_token_is_fetched(
     kwargs: dict[str, Any], error: type[Exception], message: str
@@ -375,21 +375,82 @@ def test_the_sdk_raising_is_a_login_error(
 
 
 @BOTH
-@pytest.mark.parametrize("region", ["us-east-1", "cn-hangzhou-finance", ""])
-def test_an_unknown_region_is_refused_before_any_call(
-    mode: str, dms_server: FakeAirflow, region: str
+@pytest.mark.parametrize(
+    ("region", "endpoint", "called"),
+    [
+        ("cn-hangzhou", None, "dms.cn-hangzhou.aliyuncs.com"),
+        ("eu-central-1", None, "dms.eu-central-1.aliyuncs.com"),
+        ("cn-hangzhou-finance", None, "dms.cn-hangzhou-finance.aliyuncs.com"),
+        ("cn-hangzhou", "dms-vpc.cn-hangzhou.aliyuncs.com", "dms-vpc.cn-hangzhou.aliyuncs.com"),
+    ],
+    ids=["listed", "other-region", "finance-region", "endpoint"],
+)
+def test_the_sdk_client_calls_the_endpoint_of_any_region_or_the_one_given(
+    mode: str,
+    region: str,
+    endpoint: str | None,
+    called: str,
+    dms_server: FakeAirflow,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sdk = FakeDmsSdk(dms_server)
+    from alibabacloud_dms20250414.client import Client
+
+    answers = FakeDmsSdk(dms_server)
+    endpoints: list[str] = []
+
+    def create_airflow_login_token(sdk: Client, request: Any) -> Any:  # the SDK's own client, made here
+        endpoints.append(sdk._endpoint)
+        return answers.create_airflow_login_token(request)
+
+    monkeypatch.setattr(Client, "create_airflow_login_token", create_airflow_login_token)
+    options = {} if endpoint is None else {"endpoint": endpoint}
 
     async def body() -> None:
-        with pytest.raises(ValueError, match="DMS region") as info:
-            await call(dms_client(mode, region, "af-123", sdk_client=sdk))
-        for known in ("cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "ap-southeast-1"):
-            assert known in str(info.value)
+        async with opened(dms_client(mode, region, "af-123", **options)) as client:
+            await call(client.monitoring.get_version())
 
     run(body)
-    with pytest.raises(ValueError, match="DMS region"):
-        dms.sdk_token_provider(region, "af-123", sdk_client=sdk)
+    assert endpoints == [called]
+    assert dms_server.kinds() == ["login", "version"]
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"region": ""}, "DMS region"),
+        ({"region": "cn hangzhou"}, "DMS region"),
+        ({"region": "dms.cn-hangzhou.aliyuncs.com"}, "DMS region"),
+        ({"endpoint": "https://dms.cn-hangzhou.aliyuncs.com"}, "no scheme or path"),
+        ({"endpoint": "dms.cn-hangzhou.aliyuncs.com/x"}, "no scheme or path"),
+        ({"endpoint": ""}, "no scheme or path"),
+        ({"endpoint": "dms.cn-hangzhou.aliyuncs.com", "sdk_client": "sdk"}, "sdk_client or endpoint"),
+    ],
+    ids=["empty", "space", "host", "scheme", "path", "empty-endpoint", "endpoint-and-client"],
+)
+def test_a_bad_region_or_endpoint_is_refused_before_any_call(
+    mode: str,
+    dms_server: FakeAirflow,
+    options: dict[str, Any],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_sdk_client(endpoint: str) -> Any:
+        raise AssertionError(f"an SDK client for {endpoint} was made")
+
+    monkeypatch.setattr(dms, "_make_sdk_client", no_sdk_client)
+    sdk = FakeDmsSdk(dms_server)
+    options = {"region": "cn-hangzhou", "sdk_client": None, **options}
+    if options["sdk_client"] == "sdk":
+        options["sdk_client"] = sdk
+
+    async def body() -> None:
+        with pytest.raises(ValueError, match=message):
+            await call(dms_client(mode, airflow_id="af-123", **options))
+
+    run(body)
+    with pytest.raises(ValueError, match=message):
+        dms.sdk_token_provider(airflow_id="af-123", **options)
     assert sdk.airflow_ids == []
     assert dms_server.requests == []
 
@@ -517,7 +578,7 @@ def test_a_fresh_token_whose_login_gives_no_cookie_is_a_login_error(
                 await call(client.monitoring.get_version())
         message = str(info.value)
         assert f"DMS login failed: GET {DMS_HOST}/login?token=" in message
-        assert "302 without a 'session' cookie" in message
+        assert "302 redirected to a login page" in message
         assert (info.value.provider, info.value.status_code) == ("dms", 302)
         assert_no_secret(dms_server.secrets, *exception_texts(info.value))
 
@@ -543,14 +604,18 @@ def test_a_fresh_session_rejected_as_well_raises_the_typed_error_once(
                 await call(client.monitoring.get_version())
             assert type(info.value) is error
             assert info.value.url == f"{DMS_HOST}/api/v1/version"
-            # the new session never worked: it is dropped, so the next call logs in once more and is
-            # not retried when that session is refused too (one login per call, never a loop)
+            # the new session is kept; refused again on the next call, it has been used, so that
+            # call logs in once more (one login per call, never a loop)
             with pytest.raises(error):
                 await call(client.monitoring.get_version())
             assert auth_of(client).logins == 3
 
     run(body)
-    assert dms_server.kinds() == ["login", "version", "version", "login", "version", "login", "version"]
+    assert dms_server.kinds() == [
+        *["login", "version"],
+        *["version", "login", "version"],
+        *["version", "login", "version"],
+    ]
 
 
 @BOTH
@@ -572,23 +637,51 @@ def test_a_new_session_rejected_at_once_is_not_logged_in_again(
 
 
 @BOTH
-def test_a_session_that_never_worked_is_not_kept_for_later_requests(
-    mode: str, dms_server: FakeAirflow
+@pytest.mark.parametrize("refusal", ["redirect", "html"])
+def test_a_reused_token_answered_with_a_login_page_and_a_cookie_is_replaced_by_a_fresh_one(
+    mode: str, refusal: str, dms_server: FakeAirflow
 ) -> None:
-    dms_server.refusal_sets_cookie = True
+    dms_server.refusal_sets_cookie = True  # Flask sets a cookie for the flash message of a failed login
+    dms_server.login_refusal = refusal
     provider = TokenProvider(dms_server)
 
     async def body() -> None:
         async with opened(dms_client(mode, token_provider=provider)) as client:
+            frozen_clock(client)
             await call(client.monitoring.get_version())
             dms_server.expire()
             dms_server.login_tokens.clear()  # the reused token is refused, with a cookie
-            with contextlib.suppress(errors.AuthenticationError):  # this one may fail
-                await call(client.monitoring.get_version())
-            version = await call(client.monitoring.get_version())  # wanted: a fresh token, a login
+            version = await call(client.monitoring.get_version())
             assert version.version == "2.10.4"
+            assert auth_of(client).logins == 2
 
     run(body)
+    assert dms_server.kinds() == ["login", "version", "version", "login", "login", "version"]
+    assert tokens_sent(dms_server) == [provider.tokens[0], provider.tokens[0], provider.tokens[1]]
+
+
+@BOTH
+@pytest.mark.parametrize(("refusal", "shown"), [("redirect", "302 redirected to"), ("html", "200 with")])
+def test_a_login_answered_with_a_login_page_is_a_login_error_even_with_a_cookie(
+    mode: str, refusal: str, shown: str, dms_server: FakeAirflow
+) -> None:
+    dms_server.refusal_sets_cookie = True
+    dms_server.login_refusal = refusal
+    provider = TokenProvider(dms_server, accepted=False)
+
+    async def body() -> None:
+        async with opened(dms_client(mode, token_provider=provider)) as client:
+            with pytest.raises(errors.LoginError) as info:
+                await call(client.monitoring.get_version())
+            assert auth_of(client).logins == 0
+        assert f"DMS login failed: GET {DMS_HOST}/login?token=" in str(info.value)
+        assert f"{shown} a login page" in str(info.value)
+        assert (info.value.provider, info.value.status_code) == ("dms", 302 if refusal == "redirect" else 200)
+        assert_no_secret(dms_server.secrets, *exception_texts(info.value))
+
+    run(body)
+    assert dms_server.kinds() == ["login", "login"]  # the token fetched up front, then a fresh one
+    assert provider.calls == 2
 
 
 @BOTH
@@ -857,6 +950,37 @@ def test_mwaa_logs_in_again_with_a_new_web_token_once_the_last_is_45_s_old(
     assert mwaa_server.kinds() == ["login", "version", "version", "login", "version"]
     assert tokens_sent(mwaa_server) == [first, second]
     mwaa_stub.assert_no_pending_responses()
+
+
+@BOTH
+def test_a_forbidden_call_costs_one_new_login_and_the_next_call_none(
+    mode: str, mwaa_server: FakeAirflow, mwaa_boto: Any, mwaa_stub: Stubber
+) -> None:
+    expect_web_token(mwaa_stub, mwaa_server)
+    expect_web_token(mwaa_stub, mwaa_server)  # for the one new login; a third call fails the test
+    mwaa_server.forbidden.add("dags/secret_dag")
+
+    async def body() -> None:
+        async with opened(mwaa_client(mode, mwaa_client=mwaa_boto)) as client:
+            clock = frozen_clock(client)
+            await call(client.monitoring.get_version())
+            clock[0] += 50  # the first web token is too old to log in with again
+            with pytest.raises(errors.PermissionDeniedError) as info:
+                await call(client.dag.get_dag("secret_dag"))
+            assert "403 Forbidden: You do not have permission to perform this action" in str(info.value)
+            mwaa_stub.assert_no_pending_responses()
+            version = await call(client.monitoring.get_version())  # with the session the 403 left
+            assert version.version == "2.10.4"
+            assert auth_of(client).logins == 2
+
+    run(body)
+    assert mwaa_server.kinds() == [
+        *["login", "version"],
+        *["dags/secret_dag", "login", "dags/secret_dag"],
+        "version",
+    ]
+    _, _, refused, kept = (session_of(r) for r in mwaa_server.api_requests())
+    assert refused == kept
 
 
 @BOTH
