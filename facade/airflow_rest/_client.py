@@ -8,9 +8,10 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar, overload
 
 import httpx
 
@@ -37,13 +38,16 @@ from ._retry import RetryPolicy, retry_delay, should_retry
 from .auth import BasicAuth
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from airflow_rest_v1 import models
 
 T = TypeVar("T")
 C = TypeVar("C")
+P = ParamSpec("P")
 log = logging.getLogger("airflow_rest")
 AuthTypes = httpx.Auth | tuple[str, str] | None
-MAX_CONCURRENCY = 64
+MAX_CONCURRENCY = pg.MAX_CONCURRENCY
 
 
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
@@ -254,6 +258,9 @@ class AirflowClient(_Base, Operations):
     ``(username, password)`` pair for basic auth. Errors are raised as ``airflow_rest.errors``;
     idempotent requests are retried ``max_retries`` times on connection errors, 408, 429, 502, 503
     and 504. Use it as a context manager, or call ``close()``.
+
+    ``paginate`` and ``pages`` with ``concurrency=N`` fetch up to N pages ahead on worker threads
+    once the first page has told how many items there are; items still come in order.
     """
 
     def __init__(
@@ -280,6 +287,7 @@ class AirflowClient(_Base, Operations):
             transport=transport,
         )
         self._sleep: Callable[[float], None] = time.sleep
+        self._overlap_worthwhile = pg.OVERLAP_WORTHWHILE
         self._bind_operations(self._send)
 
     def _send(self, operation: str, request: dict[str, Any], parse: Callable[[httpx.Response], T], /) -> T:
@@ -311,10 +319,11 @@ class AirflowClient(_Base, Operations):
         self,
         operation: Callable[..., Any],
         /,
-        *,
         page_size: int = 100,
         max_items: int | None = None,
         on_total_change: str = "warn",
+        concurrency: int = 1,
+        *args: Any,
         **params: Any,
     ) -> Iterator[Any]:
         req = pg.plan(
@@ -323,36 +332,58 @@ class AirflowClient(_Base, Operations):
             page_size=page_size,
             max_items=max_items,
             on_total_change=on_total_change,
+            args=args,
             params=params,
         )
-        return self._items(req)
+        pg.check_concurrency(concurrency)
+        return self._items(req, self._walk(req) if concurrency == 1 else self._walk_ahead(req, concurrency))
 
     def pages(
         self,
-        operation: Callable[..., C],
+        operation: Callable[P, C],
         /,
-        *,
         page_size: int = 100,
-        on_total_change: str = "warn",
-        **params: Any,
+        on_total_change: Literal["warn", "error"] = "warn",
+        concurrency: int = 1,
+        *args: P.args,
+        **params: P.kwargs,
     ) -> Iterator[C]:
-        """Every page (the collection objects) of a list operation, in order."""
+        """Every page (the collection objects) of a list operation, in order; with ``concurrency=N``
+        up to N pages are fetched ahead on worker threads."""
         req = pg.plan(
-            operation, is_async=False, page_size=page_size, on_total_change=on_total_change, params=params
+            operation,
+            is_async=False,
+            page_size=page_size,
+            on_total_change=on_total_change,
+            args=args,
+            params=params,
         )
-        return (page for page, _items in self._walk(req))
+        pg.check_concurrency(concurrency)
+        return self._page_objects(self._walk(req) if concurrency == 1 else self._walk_ahead(req, concurrency))
 
-    def _items(self, req: pg.PageRequest) -> Iterator[Any]:
+    @staticmethod
+    def _page_objects(walk: Generator[tuple[Any, list[Any]], None, None]) -> Iterator[Any]:
+        try:
+            for page, _items in walk:
+                yield page
+        finally:
+            walk.close()  # at once, not when collected: stops the pages fetched ahead
+
+    @staticmethod
+    def _items(req: pg.PageRequest, walk: Generator[tuple[Any, list[Any]], None, None]) -> Iterator[Any]:
         yielded = 0
-        for _page, items in self._walk(req):
-            if req.max_items is not None and yielded + len(items) > req.max_items:
-                yield from items[: req.max_items - yielded]
-                return
-            yield from items
-            yielded += len(items)
-            del _page, items  # not kept alive while the next page is fetched
+        try:
+            for _page, items in walk:
+                if req.max_items is not None and yielded + len(items) > req.max_items:
+                    yield from items[: req.max_items - yielded]
+                    return
+                yield from items
+                yielded += len(items)
+                del _page, items  # not kept alive while the next page is fetched
+        finally:
+            walk.close()  # at once, not when collected: stops the pages fetched ahead
 
-    def _walk(self, req: pg.PageRequest) -> Iterator[tuple[Any, list[Any]]]:
+    def _walk(self, req: pg.PageRequest) -> Generator[tuple[Any, list[Any]], None, None]:
         flow = pg.sequential(req)
         for step in flow:
             if isinstance(step, pg.Fetch):
@@ -362,6 +393,48 @@ class AirflowClient(_Base, Operations):
                 del pair
             else:
                 yield step
+
+    def _walk_ahead(
+        self, req: pg.PageRequest, concurrency: int
+    ) -> Generator[tuple[Any, list[Any]], None, None]:
+        """``pg.ahead`` on a pool of at most ``concurrency`` threads, made only if pages overlap.
+        When the walk ends early (the consumer stopped, or an error), pages not yet started are
+        cancelled, running ones waited for, and the pool is shut down."""
+        operation, params = req.operation, req.params
+        flow = pg.ahead(req, concurrency, self._overlap_worthwhile)
+        pool: ThreadPoolExecutor | None = None
+        started: deque[Future[Any]] = deque()
+        reply: Any = None
+        try:
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, pg.Submit):
+                    from concurrent.futures import ThreadPoolExecutor  # imported when first needed
+                    from contextvars import copy_context
+
+                    if pool is None:
+                        pool = ThreadPoolExecutor(concurrency, thread_name_prefix="airflow_rest-pager")
+                    call = partial(operation, **params, limit=step.limit, offset=step.offset)
+                    # in the caller's context variables, as an asyncio task would be
+                    started.append(pool.submit(copy_context().run, call))
+                elif isinstance(step, pg.Take):
+                    reply = started.popleft().result()
+                elif isinstance(step, pg.Fetch):
+                    reply = operation(**params, limit=step.limit, offset=step.offset)
+                elif isinstance(step, pg.Probe):
+                    mark = pg.clock()
+                    reply = (operation(**params, limit=step.limit, offset=step.offset), pg.waited_since(mark))
+                else:
+                    yield step
+                    del step
+        finally:
+            flow.close()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     @overload
     def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
@@ -506,11 +579,11 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         self,
         operation: Callable[..., Any],
         /,
-        *,
         page_size: int = 100,
         max_items: int | None = None,
         on_total_change: str = "warn",
         concurrency: int = 1,
+        *args: Any,
         **params: Any,
     ) -> AsyncIterator[Any]:
         req = pg.plan(
@@ -519,109 +592,101 @@ class AsyncAirflowClient(_Base, AsyncOperations):
             page_size=page_size,
             max_items=max_items,
             on_total_change=on_total_change,
+            args=args,
             params=params,
         )
-        if (
-            isinstance(concurrency, bool)
-            or not isinstance(concurrency, int)
-            or not 1 <= concurrency <= MAX_CONCURRENCY
-        ):
-            raise ValueError(
-                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}"
-            )
-        return self._items(req, concurrency)
+        return self._items(req, pg.check_concurrency(concurrency))
 
     def pages(
         self,
-        operation: Callable[..., Awaitable[C]],
+        operation: Callable[P, Awaitable[C]],
         /,
-        *,
         page_size: int = 100,
-        on_total_change: str = "warn",
+        on_total_change: Literal["warn", "error"] = "warn",
         concurrency: int = 1,
-        **params: Any,
+        *args: P.args,
+        **params: P.kwargs,
     ) -> AsyncIterator[C]:
         """Every page (the collection objects) of a list operation, in order."""
         req = pg.plan(
-            operation, is_async=True, page_size=page_size, on_total_change=on_total_change, params=params
+            operation,
+            is_async=True,
+            page_size=page_size,
+            on_total_change=on_total_change,
+            args=args,
+            params=params,
         )
-        if (
-            isinstance(concurrency, bool)
-            or not isinstance(concurrency, int)
-            or not 1 <= concurrency <= MAX_CONCURRENCY
-        ):
-            raise ValueError(
-                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}"
-            )
-        return self._page_objects(req, concurrency)
+        return self._page_objects(req, pg.check_concurrency(concurrency))
 
     async def _page_objects(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[Any]:
-        async for page, _items in self._walk(req, concurrency):
-            yield page
+        walk = self._walk(req, concurrency)
+        try:
+            async for page, _items in walk:
+                yield page
+        finally:
+            await walk.aclose()  # at once, not when collected: stops the pages fetched ahead
 
     async def _items(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[Any]:
         yielded = 0
-        async for _page, items in self._walk(req, concurrency):
-            if req.max_items is not None and yielded + len(items) > req.max_items:
-                items = items[: req.max_items - yielded]
-            for item in items:
-                yield item
-            yielded += len(items)
-            if req.max_items is not None and yielded >= req.max_items:
-                return
-            del _page, items
+        walk = self._walk(req, concurrency)
+        try:
+            async for _page, items in walk:
+                if req.max_items is not None and yielded + len(items) > req.max_items:
+                    items = items[: req.max_items - yielded]
+                for item in items:
+                    yield item
+                yielded += len(items)
+                if req.max_items is not None and yielded >= req.max_items:
+                    return
+                del _page, items
+        finally:
+            await walk.aclose()  # at once, not when collected: stops the pages fetched ahead
 
-    async def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncIterator[tuple[Any, list[Any]]]:
-        if req.max_items == 0:
-            return
-        first_limit = req.page_size if req.max_items is None else min(req.page_size, req.max_items)
-        if concurrency == 1:
-            async for pair in self._walk_sequential(req):
-                yield pair
-            return
+    def _walk(self, req: pg.PageRequest, concurrency: int) -> AsyncGenerator[tuple[Any, list[Any]], None]:
+        return self._walk_sequential(req) if concurrency == 1 else self._walk_ahead(req, concurrency)
+
+    async def _walk_ahead(
+        self, req: pg.PageRequest, concurrency: int
+    ) -> AsyncGenerator[tuple[Any, list[Any]], None]:
+        """``pg.ahead`` with asyncio tasks. When the walk ends early (the consumer stopped, or an
+        error), the tasks still pending are cancelled and waited for."""
         import asyncio
 
-        wall, cpu = time.perf_counter(), time.process_time()
-        page = await req.operation(**req.params, limit=first_limit, offset=0)
-        waited = (time.perf_counter() - wall) - (time.process_time() - cpu)
-        items, total = pg.items_of(req, page)
-        yield page, items
-        if not items or len(items) >= total:
-            return
-        if self._overlap_worthwhile > 0 and waited < self._overlap_worthwhile:
-            # the server answers at once: concurrent requests would only add connection-pool work
-            concurrency = 1
-        plan = iter(pg.page_offsets(len(items), total, req.page_size, req.max_items))
-        pending: deque[tuple[int, int, asyncio.Future[Any]]] = deque()
-
-        def launch() -> None:
-            for offset, limit in plan:
-                future: asyncio.Future[Any] = asyncio.ensure_future(
-                    req.operation(**req.params, limit=limit, offset=offset)
-                )
-                pending.append((offset, limit, future))
-                if len(pending) >= concurrency:
-                    return
-
-        launch()
+        operation, params = req.operation, req.params
+        flow = pg.ahead(req, concurrency, self._overlap_worthwhile)
+        started: deque[asyncio.Future[Any]] = deque()
+        reply: Any = None
         try:
-            while pending:
-                offset, limit, task = pending.popleft()
-                page = await task
-                launch()
-                items, now = pg.items_of(req, page)
-                expected = min(limit, total - offset)
-                if now != total or len(items) != expected:
-                    pg.report_change(req, first=total, now=now, offset=offset)
-                yield page, items
+            while True:
+                try:
+                    step = flow.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, pg.Submit):
+                    started.append(
+                        asyncio.ensure_future(operation(**params, limit=step.limit, offset=step.offset))
+                    )
+                elif isinstance(step, pg.Take):
+                    reply = await started.popleft()
+                elif isinstance(step, pg.Fetch):
+                    reply = await operation(**params, limit=step.limit, offset=step.offset)
+                elif isinstance(step, pg.Probe):
+                    mark = pg.clock()
+                    page = await operation(**params, limit=step.limit, offset=step.offset)
+                    reply = (page, pg.waited_since(mark))
+                    del page
+                else:
+                    yield step
+                    del step
         finally:
-            leftovers = [task for _o, _l, task in pending]
-            for task in leftovers:
+            flow.close()
+            for task in started:
                 task.cancel()
-            if leftovers:
-                await asyncio.gather(*leftovers, return_exceptions=True)
+            if started:
+                await asyncio.gather(*started, return_exceptions=True)
 
-    async def _walk_sequential(self, req: pg.PageRequest) -> AsyncIterator[tuple[Any, list[Any]]]:
+    async def _walk_sequential(self, req: pg.PageRequest) -> AsyncGenerator[tuple[Any, list[Any]], None]:
         flow = pg.sequential(req)
         for step in flow:
             if isinstance(step, pg.Fetch):

@@ -1,16 +1,22 @@
-"""Paging through list operations: the plan is pure, the sync and async drivers only loop over it.
+"""Paging through list operations: the plans are pure, the sync and async drivers only loop over them.
 
 A list operation takes ``limit`` and ``offset`` and answers a collection with ``total_entries`` and
 one list of items (the generated ``PAGED_ITEMS`` names it). Offsets advance by the number of items
 a page really held, so a server that caps ``limit`` (Airflow's ``maximum_page_limit``) loses nothing.
 When ``total_entries`` changes while paging, items may have been skipped or repeated: that is
 reported as a ``PaginationWarning``, or raised as ``PaginationError`` with ``on_total_change="error"``.
+
+Two plans, both generators of steps: ``sequential`` (page after page) and ``ahead`` (the first
+page alone, then up to N pages fetched ahead, in order). A driver performs each step with its own
+means (a call, a thread pool, asyncio tasks) and hands out the ``(page, items)`` pairs.
 """
 
 from __future__ import annotations
 
 import inspect
+import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple
 
@@ -19,8 +25,9 @@ from airflow_rest_v1.api import PAGED_ITEMS
 from .errors import PaginationError, PaginationWarning
 
 MAX_PAGE_SIZE = 10_000
+MAX_CONCURRENCY = 64
 # Seconds the first page must have spent waiting on the network (wall time minus CPU time) for
-# concurrent page requests to pay off; below it the async pager fetches one page at a time.
+# concurrent page requests to pay off; below it a concurrent pager fetches one page at a time.
 OVERLAP_WORTHWHILE = 0.002
 
 
@@ -55,9 +62,11 @@ def plan(
     page_size: int = 100,
     max_items: int | None = None,
     on_total_change: str = "warn",
+    args: tuple[Any, ...] = (),
     params: Mapping[str, Any],
 ) -> PageRequest:
-    """Validate a paging request; every mistake is a clear error before any request."""
+    """Validate a paging request; every mistake is a clear error before any request. ``args`` are
+    the operation's positional arguments (path parameters), kept by name."""
     name = getattr(operation, "__name__", repr(operation))
     items_field = PAGED_ITEMS.get(name)
     if items_field is None or not hasattr(operation, "__self__"):
@@ -89,10 +98,22 @@ def plan(
             f"{name}() has no parameter {', '.join(map(repr, unknown))}; it takes {sorted(accepted)}"
         )
     try:
-        signature.bind(**params, limit=page_size, offset=0)
+        signature.bind(*args, **params, limit=page_size, offset=0)
     except TypeError as exc:
         raise TypeError(f"{name}(): {exc}") from None
-    return PageRequest(operation, name, items_field, page_size, max_items, on_total_change, dict(params))
+    named = {**signature.bind_partial(*args).arguments, **params} if args else dict(params)
+    return PageRequest(operation, name, items_field, page_size, max_items, on_total_change, named)
+
+
+def check_concurrency(concurrency: int) -> int:
+    """``concurrency`` if it is an int from 1 to MAX_CONCURRENCY; a ValueError before any request."""
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY
+    ):
+        raise ValueError(f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}")
+    return concurrency
 
 
 def items_of(req: PageRequest, page: Any) -> tuple[list[Any], int]:
@@ -161,3 +182,86 @@ def sequential(req: PageRequest) -> Generator[Fetch | tuple[Any, list[Any]], Any
         offset += count
         if not count or offset >= total:
             return
+
+
+class Probe(NamedTuple):
+    """The first page, fetched now and alone: send back ``(page, waited_since(mark))`` where
+    ``mark = clock()`` was taken just before the request."""
+
+    limit: int
+    offset: int
+
+
+class Submit(NamedTuple):
+    """Start fetching this page in the background (nothing is sent back)."""
+
+    limit: int
+    offset: int
+
+
+class Take(NamedTuple):
+    """Wait for the oldest page submitted and not yet taken: send it back, or raise its error."""
+
+    offset: int
+
+
+Step = Fetch | Probe | Submit | Take | tuple[Any, list[Any]]
+
+
+def clock() -> tuple[float, float]:
+    """A mark for ``waited_since``: wall time and the process's CPU time."""
+    return time.perf_counter(), time.process_time()
+
+
+def waited_since(mark: tuple[float, float]) -> float:
+    """Seconds spent since ``mark`` not computing, i.e. waiting on the network (or the server)."""
+    wall, cpu = mark
+    return (time.perf_counter() - wall) - (time.process_time() - cpu)
+
+
+def ahead(req: PageRequest, concurrency: int, worthwhile: float) -> Generator[Step, Any, None]:
+    """Pages fetched ahead: the first page alone (``Probe``) to learn total_entries and the real
+    page size, then every other page's offset is known and up to ``concurrency`` of them are kept
+    in flight (``Submit``, then ``Take`` in order). Pairs are yielded in order; each page is checked
+    against total_entries and its expected size, a mismatch reported as a change.
+
+    When the first page hardly waited on the network (less than ``worthwhile`` seconds), the
+    server answers at once and overlapping requests would only add work: the other pages are then
+    fetched one at a time (``Fetch``), on the same offsets.
+    """
+    if req.max_items == 0:
+        return
+    first_limit = req.page_size if req.max_items is None else min(req.page_size, req.max_items)
+    page, waited = yield Probe(first_limit, 0)
+    items, total = items_of(req, page)
+    yield page, items
+    if not items or len(items) >= total:
+        return
+    todo = iter(page_offsets(len(items), total, req.page_size, req.max_items))
+    del page, items
+    in_flight: deque[tuple[int, int]] = deque()
+    if not (worthwhile > 0 and waited < worthwhile):
+        for offset, limit in todo:
+            in_flight.append((offset, limit))
+            yield Submit(limit, offset)
+            if len(in_flight) >= concurrency:
+                break
+    while True:
+        if in_flight:
+            offset, limit = in_flight.popleft()
+            page = yield Take(offset)
+            following = next(todo, None)  # keep the pipeline full while this page is handed out
+            if following is not None:
+                in_flight.append(following)
+                yield Submit(following[1], following[0])
+        else:
+            following = next(todo, None)
+            if following is None:
+                return
+            offset, limit = following
+            page = yield Fetch(limit, offset)
+        items, now = items_of(req, page)
+        if now != total or len(items) != min(limit, total - offset):
+            report_change(req, first=total, now=now, offset=offset)
+        yield page, items
+        del page, items

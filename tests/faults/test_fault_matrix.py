@@ -68,11 +68,12 @@ def run(
     start = time.monotonic()
     if mode == "sync":
         with AirflowClient(server.url, **client_options) as client:
+            client._overlap_worthwhile = 0.0  # a local server answers at once: page concurrently anyway
             if patch_sleep:
                 client._sleep = outcome.sleeps.append
             try:
                 if paginate:
-                    for dag in client.paginate(client.dag.get_dags, page_size=PAGE):
+                    for dag in client.paginate(client.dag.get_dags, page_size=PAGE, concurrency=concurrency):
                         outcome.items.append(dag.dag_id)
                 else:
                     outcome.page = client.dag.get_dags(limit=PAGE, offset=0)
@@ -301,7 +302,7 @@ def test_one_slow_answer_then_a_fast_one_succeeds(server: FaultServer, mode: str
     assert_backoff(outcome.sleeps, 1)
 
 
-# -- 6. the concurrent async pager ---------------------------------------------------------------
+# -- 6. the concurrent pagers (async tasks, sync threads) -----------------------------------------
 
 CONCURRENT_FAULTS: dict[str, Callable[[], Any]] = {
     "reset_before": lambda: reset("before"),
@@ -313,9 +314,10 @@ CONCURRENT_FAULTS: dict[str, Callable[[], Any]] = {
 
 
 @pytest.mark.parametrize("fault", list(CONCURRENT_FAULTS))
-def test_concurrent_async_pager_retries_one_failed_page(server: FaultServer, fault: str) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_concurrent_pager_retries_one_failed_page(server: FaultServer, mode: str, fault: str) -> None:
     server.on_offset(PAGE_3, CONCURRENT_FAULTS[fault]())
-    outcome = run("async", server, paginate=True, concurrency=4, timeout=0.3 if fault == "slow" else TIMEOUT)
+    outcome = run(mode, server, paginate=True, concurrency=4, timeout=0.3 if fault == "slow" else TIMEOUT)
     assert_complete(outcome)
     offsets = server.offsets()
     assert offsets[0] == 0  # the first page is fetched alone, to learn total_entries
@@ -324,11 +326,12 @@ def test_concurrent_async_pager_retries_one_failed_page(server: FaultServer, fau
 
 
 @pytest.mark.parametrize("fault", ["reset_before", "reset_mid_body", "truncated_json"])
-def test_concurrent_async_pager_without_retries_raises_after_a_strict_prefix(
-    server: FaultServer, fault: str
+@pytest.mark.parametrize("mode", MODES)
+def test_concurrent_pager_without_retries_raises_after_a_strict_prefix(
+    server: FaultServer, mode: str, fault: str
 ) -> None:
     server.on_offset(PAGE_3, CONCURRENT_FAULTS[fault]())
-    outcome = run("async", server, paginate=True, concurrency=4, max_retries=0)
+    outcome = run(mode, server, paginate=True, concurrency=4, max_retries=0)
     assert_only(outcome, errors.APIConnectionError)
     assert_strict_prefix(outcome, PAGE_3)
     offsets = server.offsets()
