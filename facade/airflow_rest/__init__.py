@@ -12,19 +12,24 @@ Models live in ``airflow_rest.models`` (generated from Airflow's corrected spec)
 
 from __future__ import annotations
 
+from airflow_rest_v1.types import UNSET, Unset
+
 from . import errors
 from ._client import AirflowClient, AsyncAirflowClient
 from ._datetimes import as_utc
 from ._retry import RetryPolicy
-from .auth import BasicAuth, BearerAuth, SessionCookieAuth
+from .auth import BasicAuth, BearerAuth, PasswordTokenAuth, SessionCookieAuth
 
 __all__ = [
+    "UNSET",
     "AirflowClient",
     "AsyncAirflowClient",
     "BasicAuth",
     "BearerAuth",
+    "PasswordTokenAuth",
     "RetryPolicy",
     "SessionCookieAuth",
+    "Unset",
     "as_utc",
     "errors",
 ]
