@@ -11,6 +11,8 @@ Ops (JSON pointers, RFC 6901):
 ``add``      the parent must exist; an object key must not exist yet (so a correction that upstream
              has made unnecessary fails instead of silently overwriting); ``-`` appends to a list.
 ``test``     the target must equal ``value``.
+``unrequire``  the schema at ``path`` no longer requires ``fields``; each must be required there
+             now (so an entry that upstream has made unnecessary fails instead of silently passing).
 ``ensure_responses``  for the operations named by ``operations`` (``all``; ``with_input``: having
              a parameter or a request body; ``with_path_params``; or a list of operationIds) except
              those listed in ``except``, add each of ``responses`` (status -> response object) that
@@ -119,6 +121,7 @@ def _check_op_shape(cid: str, op: Any) -> None:
         "remove": {"path"},
         "test": {"path", "value"},
         "ensure_responses": {"operations", "responses"},
+        "unrequire": {"path", "fields"},
     }
     allowed = needs.get(kind, set()) | {"op", "expect", "except"}
     if kind not in needs:
@@ -224,6 +227,8 @@ def _apply_op(doc: dict[str, Any], op: dict[str, Any]) -> int:
     kind = op["op"]
     if kind == "ensure_responses":
         return _ensure_responses(doc, op)
+    if kind == "unrequire":
+        return _unrequire(doc, op)
     pattern = _split(op["path"])
     wildcard = "*" in pattern
     targets = list(_expand(doc, pattern)) if wildcard else [pattern]
@@ -284,6 +289,23 @@ def _apply_one(
             del parent[int(key)]
         else:
             del parent[key]
+
+
+def _unrequire(doc: dict[str, Any], op: dict[str, Any]) -> int:
+    schema = _get(doc, _split(op["path"]))
+    if not isinstance(schema, dict):
+        raise CorrectionError(f"{op['path']}: no such schema")
+    required = schema.get("required", [])
+    fields = list(op["fields"])
+    not_required = [f for f in fields if f not in required]
+    if not fields or not_required:
+        raise CorrectionError(f"{op['path']}: does not require {not_required or fields}")
+    left = [f for f in required if f not in fields]
+    if left:
+        schema["required"] = left
+    else:
+        del schema["required"]
+    return len(fields)
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -1,45 +1,35 @@
-"""Fetch Airflow's REST API v1 spec from the apache-airflow wheel of a given version.
+"""Fetch an Airflow release's REST API spec from its wheel.
 
-    python scripts/fetch_spec.py --version 2.11.2 [--out spec/upstream/v1.yaml]
+    python scripts/fetch_spec.py --version 2.11.2        # -> spec/v1/upstream/v1.yaml
+    python scripts/fetch_spec.py --version 3.3.2         # -> spec/v2/upstream/*.yaml
+    python scripts/fetch_spec.py --version 3.0.6 --out DIR
 
-The wheel is downloaded with pip (no dependencies) into a cache folder and
-``airflow/api_connexion/openapi/v1.yaml`` is extracted from it. With ``--out``
-omitted the spec is written to ``spec/upstream/v1.yaml`` and the version to
-``spec/AIRFLOW_VERSION``, which is where the pinned version is recorded.
+The version says the major (``scripts/majors.py``): 2.x takes ``v1.yaml`` from the apache-airflow
+wheel, 3.x the v2 spec and the simple auth manager's token spec from the apache-airflow-core wheel.
+The wheel is downloaded with pip (no dependencies) into a cache folder. With ``--out`` omitted the
+files go to ``spec/<api>/upstream/`` and the version to ``spec/<api>/AIRFLOW_VERSION``, where each
+major's pinned version is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from majors import ROOT, Major, for_version
+
 CACHE = ROOT / ".cache" / "airflow-wheels"
-SPEC_MEMBER = "airflow/api_connexion/openapi/v1.yaml"
-VERSION_FILE = ROOT / "spec" / "AIRFLOW_VERSION"
-UPSTREAM = ROOT / "spec" / "upstream" / "v1.yaml"
-_VERSION_RE = re.compile(r"^2\.\d+\.\d+$")
 
 
-def pinned_version() -> str:
-    """The Airflow version the committed spec comes from."""
-    return VERSION_FILE.read_text(encoding="utf-8").strip()
-
-
-def check_version(version: str) -> str:
-    if not _VERSION_RE.match(version):
-        raise SystemExit(f"AIRFLOW_VERSION must be an Airflow 2.x release such as 2.11.2, got {version!r}")
-    return version
-
-
-def wheel_path(version: str) -> Path:
-    """Download (once) and return the apache-airflow wheel for ``version``."""
-    check_version(version)
-    name = f"apache_airflow-{version}-py3-none-any.whl"
+def wheel_path(major: Major, version: str) -> Path:
+    """Download (once) and return the wheel of ``major``'s distribution at ``version``."""
+    major.check_version(version)
+    name = f"{major.distribution.replace('-', '_')}-{version}-py3-none-any.whl"
     target = CACHE / name
     if target.exists():
         return target
@@ -55,39 +45,50 @@ def wheel_path(version: str) -> Path:
         ":all:",
         "--dest",
         str(CACHE),
-        f"apache-airflow=={version}",
+        f"{major.distribution}=={version}",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not target.exists():
-        raise SystemExit(f"could not download apache-airflow=={version}:\n{proc.stderr.strip()}")
+        raise SystemExit(f"could not download {major.distribution}=={version}:\n{proc.stderr.strip()}")
     return target
 
 
-def spec_text(version: str) -> str:
-    """The text of ``v1.yaml`` as shipped in apache-airflow ``version``."""
-    with zipfile.ZipFile(wheel_path(version)) as zf:
-        try:
-            return zf.read(SPEC_MEMBER).decode("utf-8")
-        except KeyError:
-            raise SystemExit(f"apache-airflow {version} has no {SPEC_MEMBER}") from None
+def spec_texts(version: str) -> dict[str, str]:
+    """File name -> text of each spec file that ``version``'s wheel ships for its major."""
+    major = for_version(version)
+    texts = {}
+    with zipfile.ZipFile(wheel_path(major, version)) as zf:
+        for member in major.members:
+            try:
+                texts[Path(member).name] = zf.read(member).decode("utf-8")
+            except KeyError:
+                raise SystemExit(f"{major.distribution} {version} has no {member}") from None
+    return texts
+
+
+def fetch(version: str, out: Path | None = None) -> list[Path]:
+    """Write ``version``'s spec files into ``out`` (default: the major's upstream folder, recording
+    the version as the pinned one)."""
+    major = for_version(version)
+    folder = out if out is not None else major.spec_dir / "upstream"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in spec_texts(version).items():
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    if out is None:
+        major.version_file.write_text(version + "\n", encoding="utf-8")
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--version", default=None, help="Airflow version (default: spec/AIRFLOW_VERSION)")
-    parser.add_argument("--out", type=Path, default=None, help="write the spec here instead of spec/upstream")
+    parser.add_argument("--version", required=True, help="Airflow version, e.g. 2.11.2 or 3.3.2")
+    parser.add_argument("--out", type=Path, default=None, help="write the files here instead of spec/")
     args = parser.parse_args(argv)
-    version = check_version(args.version or pinned_version())
-    text = spec_text(version)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"apache-airflow {version}: {SPEC_MEMBER} -> {args.out}")
-        return 0
-    UPSTREAM.parent.mkdir(parents=True, exist_ok=True)
-    UPSTREAM.write_text(text, encoding="utf-8")
-    VERSION_FILE.write_text(version + "\n", encoding="utf-8")
-    print(f"apache-airflow {version}: {SPEC_MEMBER} -> {UPSTREAM.relative_to(ROOT)}")
+    for path in fetch(args.version, args.out):
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"Airflow {args.version}: {where}")
     return 0
 
 

@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import corrections  # noqa: E402
 import generate  # noqa: E402
 from corrections import Correction, CorrectionError  # noqa: E402
+from majors import MAJORS, V1, Major  # noqa: E402
 
 
 def spec() -> dict[str, Any]:
@@ -222,6 +223,20 @@ def test_ensure_responses_fails_when_nothing_to_add_or_unknown_operation() -> No
         )
 
 
+def test_unrequire_makes_required_fields_optional_and_fails_when_they_are_not_required() -> None:
+    doc = spec()
+    doc["components"]["schemas"]["Pool"]["required"] = ["name", "slots"]
+    op = {"op": "unrequire", "path": "/components/schemas/Pool", "fields": ["slots"]}
+    out, report = corrections.apply(doc, one(op), "3.3.2")
+    assert out["components"]["schemas"]["Pool"]["required"] == ["name"] and report.changes == 1
+    both = {**op, "fields": ["slots", "name"]}
+    assert "required" not in corrections.apply(doc, one(both), "3.3.2")[0]["components"]["schemas"]["Pool"]
+    with pytest.raises(CorrectionError, match=r"does not require \['created'\]"):
+        corrections.apply(doc, one({**op, "fields": ["created"]}), "3.3.2")
+    with pytest.raises(CorrectionError, match="no such schema"):
+        corrections.apply(doc, one({**op, "path": "/components/schemas/Nope"}), "3.3.2")
+
+
 def test_version_range_skips_older_releases() -> None:
     op = {"op": "remove", "path": "/components/schemas/Gone"}
     out, report = corrections.apply(spec(), one(op, airflow=">=2.10"), "2.8.4")
@@ -277,11 +292,17 @@ def test_load_rejects_duplicate_ids(tmp_path: Path) -> None:
         corrections.load(write(tmp_path, [entry, entry]))
 
 
-def test_the_real_corrections_apply_to_the_pinned_spec() -> None:
-    version = (ROOT / "spec" / "AIRFLOW_VERSION").read_text().strip()
-    entries = corrections.load(ROOT / "spec" / "corrections.yaml")
-    out, report = generate.effective_spec(ROOT / "spec" / "upstream" / "v1.yaml", version)
+@pytest.mark.parametrize("major", MAJORS, ids=lambda m: m.api)
+def test_every_correction_applies_to_the_pinned_spec(major: Major) -> None:
+    entries = corrections.load(major.corrections)
+    _out, report = generate.effective_spec(major, generate.upstream_spec(major), major.pinned_version())
     assert report.skipped_version == []
+    assert sorted(report.applied + [i for i, _ in report.handled_elsewhere]) == sorted(e.id for e in entries)
+
+
+def test_the_real_v1_corrections_fix_what_they_say() -> None:
+    entries = corrections.load(V1.corrections)
+    out, report = generate.effective_spec(V1, generate.upstream_spec(V1), V1.pinned_version())
     assert sorted(report.applied + [i for i, _ in report.handled_elsewhere]) == sorted(e.id for e in entries)
     schemas = out["components"]["schemas"]
     assert not [
@@ -314,7 +335,7 @@ def test_spec_facts_lists_comma_joined_query_parameters() -> None:
 def test_every_place_named_for_a_mismatch_handled_outside_the_spec_exists() -> None:
     import re
 
-    entries = [e for e in corrections.load(ROOT / "spec" / "corrections.yaml") if e.handled_in]
+    entries = [e for m in MAJORS for e in corrections.load(m.corrections) if e.handled_in]
     assert entries
     skip = {".venv", ".airflow", ".cache", ".git"}
     tracked = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.parts)]
