@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from .. import errors
-from .._client import AirflowClient, AsyncAirflowClient
+from .._v1 import AirflowClient, AsyncAirflowClient
 from ._session import SessionLogin
 
 __all__ = [
@@ -190,7 +190,7 @@ class DmsLogin(SessionLogin[DmsToken]):
     def _credential_fresh(self, age: float) -> bool:
         return age < TOKEN_WINDOW - TOKEN_MARGIN
 
-    def _login_request(self, credential: DmsToken) -> httpx.Request:
+    def _login_request(self, credential: DmsToken, request: httpx.Request) -> httpx.Request:
         return httpx.Request(
             "GET",
             credential.host.rstrip("/") + "/login",

@@ -1,16 +1,25 @@
-"""Authentication objects put the right header on every request; bad ``auth=`` fails early."""
+"""Authentication objects put the right header on every request; bad ``auth=`` fails early.
+(``PasswordTokenAuth`` on the wire: tests/unit/providers/test_airflow3_logins.py.)"""
 
 from __future__ import annotations
 
 import base64
 import itertools
+import re
 from typing import Any
 
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from airflow_rest import AirflowClient, AsyncAirflowClient, BasicAuth, BearerAuth, SessionCookieAuth
+from airflow_rest import (
+    AirflowClient,
+    AsyncAirflowClient,
+    BasicAuth,
+    BearerAuth,
+    PasswordTokenAuth,
+    SessionCookieAuth,
+)
 
 from .conftest import arun, async_client, sync_client
 
@@ -101,3 +110,50 @@ def test_bad_auth_type_is_a_type_error_before_any_request(
 def test_empty_credentials_are_refused(make: Any) -> None:
     with pytest.raises(ValueError):
         make()
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        (("", "pw-s3cr3t"), {}, "PasswordTokenAuth needs a username"),
+        ((None, "pw-s3cr3t"), {}, "PasswordTokenAuth needs a username"),
+        (("admin", ""), {}, "PasswordTokenAuth needs a password"),
+        (("admin", None), {}, "PasswordTokenAuth needs a password"),
+        *(
+            (("admin", "pw-s3cr3t"), {"token_url": url}, "token_url must be an absolute http(s) URL")
+            for url in [
+                "ftp://airflow.test/auth/token",
+                "airflow.test/auth/token",
+                "/auth/token",
+                "http://",
+                "http://admin:pw-s3cr3t@airflow.test/auth/token",
+                42,
+            ]
+        ),
+    ],
+    ids=[
+        "empty-user",
+        "no-user",
+        "empty-password",
+        "no-password",
+        "ftp",
+        "no-scheme",
+        "path",
+        "no-host",
+        "user-info",
+        "not-a-str",
+    ],
+)
+def test_bad_password_token_auth_arguments_are_refused_before_any_request(
+    httpx_mock: HTTPXMock, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        PasswordTokenAuth(*args, **kwargs)
+    assert "pw-s3cr3t" not in str(info.value)
+    assert httpx_mock.get_requests() == []
+
+
+def test_a_password_token_auth_shows_neither_password_nor_token() -> None:
+    auth = PasswordTokenAuth("admin", "pw-s3cr3t", token_url="https://airflow.test/auth/token")
+    assert repr(auth) == "PasswordTokenAuth(Airflow user 'admin', not logged in)"
+    assert auth.token_url == "https://airflow.test/auth/token"

@@ -291,9 +291,10 @@ def boto_mwaa(secret_key: str = "testing") -> Any:
 
 
 class FakeMwaaApi:
-    """MWAA's own API (``create_web_login_token``, ``create_cli_token``, ``invoke_rest_api``) served
-    on 127.0.0.1, for real boto3 clients given its ``url`` as ``endpoint_url``: botocore's HTTP
-    layer runs (Stubber skips it). Its tokens come from ``web``, whose login and CLI accept them;
+    """MWAA's own API (``get_environment``, ``create_web_login_token``, ``create_cli_token``,
+    ``invoke_rest_api``) served on 127.0.0.1, for real boto3 clients given its ``url`` as
+    ``endpoint_url``: botocore's HTTP layer runs (Stubber skips it). ``get_environment`` reports
+    ``airflow_version``. Its tokens come from ``web``, whose login and CLI accept them;
     InvokeRestApi answers ``GET /variables/{key}`` with a new secret value and echoes the body of
     ``POST /variables``. Each call is kept in ``calls`` as (path, JSON body, Authorization header).
     It answers at most ``MAX_CALLS`` calls, waits ``TIMEOUT`` seconds at most for one, and stops
@@ -302,13 +303,17 @@ class FakeMwaaApi:
     MAX_CALLS = 20
     TIMEOUT = 5.0
 
-    def __init__(self, web: FakeAirflow) -> None:
+    def __init__(self, web: Any, airflow_version: str = "2.10.3") -> None:
         self.web = web
+        self.airflow_version = airflow_version
         self.calls: list[tuple[str, dict[str, Any], str]] = []
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             timeout = api.TIMEOUT
+
+            def do_GET(self) -> None:
+                self.do_POST()
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
@@ -333,6 +338,8 @@ class FakeMwaaApi:
         if len(self.calls) >= self.MAX_CALLS:
             return 429, {"message": "too many calls"}
         self.calls.append((path, body, authorization))
+        if path == f"/environments/{MWAA_ENV}":
+            return 200, {"Environment": {"Name": MWAA_ENV, "AirflowVersion": self.airflow_version}}
         if path == f"/webtoken/{MWAA_ENV}":
             token = self.web.login_token("mwaa-web-token")
             return 200, {"WebToken": token, "WebServerHostname": MWAA_HOSTNAME, "IamIdentity": "i"}
@@ -498,6 +505,25 @@ def frozen_clock(client: AirflowClient | AsyncAirflowClient) -> list[float]:
     clock = [time.monotonic()]
     client._http.auth._monotonic = lambda: clock[0]  # type: ignore[attr-defined]
     return clock
+
+
+def count_entries(auth: Any, entered: list[int]) -> None:
+    """Count in ``entered[0]`` the requests that have entered ``auth``'s flow (and so wait for its
+    login)."""
+    lock = threading.Lock()
+    sync_flow, async_flow = auth.sync_auth_flow, auth.async_auth_flow
+
+    def counted_sync(request: httpx.Request) -> Any:
+        with lock:
+            entered[0] += 1
+        return sync_flow(request)
+
+    def counted_async(request: httpx.Request) -> Any:
+        entered[0] += 1
+        return async_flow(request)
+
+    auth.sync_auth_flow = counted_sync
+    auth.async_auth_flow = counted_async
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 2.0) -> None:

@@ -41,6 +41,7 @@ from .conftest import (
     TokenProvider,
     assert_no_secret,
     call,
+    count_entries,
     dms_client,
     exception_texts,
     expect_web_token,
@@ -770,26 +771,6 @@ def test_a_login_that_cannot_connect_leaves_the_login_lock_free_at_once(mode: st
 # --- one login at a time --------------------------------------------------------------------------
 
 
-def count_entries(client: Any, entered: list[int]) -> None:
-    """Count in ``entered[0]`` the requests that have entered ``client``'s auth flow (and so wait
-    for its login)."""
-    auth = auth_of(client)
-    lock = threading.Lock()
-    sync_flow, async_flow = auth.sync_auth_flow, auth.async_auth_flow
-
-    def counted_sync(request: httpx.Request) -> Any:
-        with lock:
-            entered[0] += 1
-        return sync_flow(request)
-
-    def counted_async(request: httpx.Request) -> Any:
-        entered[0] += 1
-        return async_flow(request)
-
-    auth.sync_auth_flow = counted_sync
-    auth.async_auth_flow = counted_async
-
-
 def test_threads_on_a_client_with_no_session_cause_one_login(httpx_mock: Any) -> None:
     server = FakeAirflow(DMS_HOST)
     entered = [0]
@@ -801,7 +782,7 @@ def test_threads_on_a_client_with_no_session_cause_one_login(httpx_mock: Any) ->
 
     serve(httpx_mock, answer)
     with dms.client(token_provider=TokenProvider(server), verify=TLS) as client:
-        count_entries(client, entered)
+        count_entries(auth_of(client), entered)
         with ThreadPoolExecutor(N) as pool:
             versions = list(pool.map(lambda _: client.monitoring.get_version().version, range(N)))
         assert auth_of(client).logins == 1
@@ -826,7 +807,7 @@ def test_tasks_on_a_client_with_no_session_cause_one_login(httpx_mock: Any) -> N
 
     async def body() -> list[str]:
         async with opened(dms.async_client(token_provider=TokenProvider(server), verify=TLS)) as client:
-            count_entries(client, entered)
+            count_entries(auth_of(client), entered)
             found = await asyncio.gather(*(client.monitoring.get_version() for _ in range(N)))
             assert auth_of(client).logins == 1
             return [v.version for v in found]
