@@ -329,14 +329,14 @@ def _resolve(doc: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return dict(target)
 
 
-def _params(doc: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
+def parameters(doc: dict[str, Any], item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
     return [_resolve(doc, p) for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
 
 
 def _selected(doc: dict[str, Any], selector: Any, item: dict[str, Any], operation: dict[str, Any]) -> bool:
     if isinstance(selector, list):
         return operation.get("operationId") in selector
-    params = _params(doc, item, operation)
+    params = parameters(doc, item, operation)
     if selector == "all":
         return True
     if selector == "with_input":

@@ -31,6 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corrections
+import facts
 from majors import MAJORS, ROOT, Major, by_api
 
 TEMPLATES = ROOT / "spec" / "templates"
@@ -107,7 +108,16 @@ def build(major: Major, upstream: dict[str, Any], version: str, out: Path) -> co
         pkg = tmp_path / major.package
         templates = tmp_path / "templates"
         shutil.copytree(TEMPLATES, templates)
-        (templates / "_spec_facts.jinja").write_text(spec_facts(spec), encoding="utf-8")
+        server_facts = facts.load(major.facts)
+        try:
+            facts.check(server_facts, spec)
+        except facts.FactError as exc:
+            raise SystemExit(
+                f"spec/{major.api}/facts.yaml does not hold for Airflow {version}: {exc}"
+            ) from None
+        (templates / "_spec_facts.jinja").write_text(
+            spec_facts(spec) + facts.jinja(server_facts), encoding="utf-8"
+        )
         generated = _run(
             [
                 sys.executable,
@@ -133,6 +143,7 @@ def build(major: Major, upstream: dict[str, Any], version: str, out: Path) -> co
             f"CORRECTIONS = {tuple(report.applied)!r}\n"
         )
         (pkg / "_meta.py").write_text(meta, encoding="utf-8")
+        (pkg / "_facts.py").write_text(facts.python_module(server_facts), encoding="utf-8")
         (pkg / "py.typed").write_text("", encoding="utf-8")
         _run(
             [
@@ -225,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", choices=[m.api for m in MAJORS], help="one major (default: all)")
     parser.add_argument("--check", action="store_true", help="fail if generated/ differs from a fresh build")
-    parser.add_argument("--spec-dir", type=Path, help="the shipped spec files of another release (with --api)")
+    parser.add_argument(
+        "--spec-dir", type=Path, help="the shipped spec files of another release (with --api)"
+    )
     parser.add_argument("--version", help="the Airflow version of --spec-dir (default: the pinned one)")
     parser.add_argument("--out", type=Path, help="write the package here instead (with --api)")
     args = parser.parse_args(argv)

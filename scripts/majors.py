@@ -7,6 +7,7 @@ endpoint, which is merged into it). Everything else about a major is under ``spe
     AIRFLOW_VERSION     the pinned release, set in this one place
     upstream/           the spec files exactly as that release ships them
     corrections.yaml    where the spec and a real server disagree, as data with evidence
+    facts.yaml          server behaviour the spec does not say (what update_mask may name), with evidence
     generator.yaml      openapi-python-client's configuration
 """
 
@@ -50,6 +51,10 @@ class Major:
         return self.spec_dir / "corrections.yaml"
 
     @property
+    def facts(self) -> Path:
+        return self.spec_dir / "facts.yaml"
+
+    @property
     def target(self) -> Path:
         return ROOT / "generated" / self.package
 
@@ -78,7 +83,9 @@ class Major:
 
     def check_version(self, version: str) -> str:
         if not re.fullmatch(rf"{self.airflow}\.\d+\.\d+", version):
-            raise SystemExit(f"{version!r} is not an Airflow {self.airflow}.x release such as {self.pinned_version()}")
+            raise SystemExit(
+                f"{version!r} is not an Airflow {self.airflow}.x release such as {self.pinned_version()}"
+            )
         return version
 
 

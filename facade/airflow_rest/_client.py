@@ -1,4 +1,6 @@
-"""``AirflowClient`` and ``AsyncAirflowClient``: every operation of the spec, plus retries and paging."""
+"""The client core both majors share: one request path, one retry loop, one pager, update/edit and
+waiting for runs, in a sync and an async form. ``_v1`` and ``_v2`` make the public clients from it
+with each major's generated operations and facts (``_api.Api``)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,14 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, Self, TypeVar
 
 import httpx
-
-from airflow_rest_v1.api import AsyncOperations, Operations
 
 from . import _pagination as pg
 from . import _updates as up
 from . import errors
+from ._api import Api
 from ._core import (
     DEFAULT_HEADERS,
     DEFAULT_TIMEOUT,
@@ -35,12 +36,9 @@ from ._core import (
     where,
 )
 from ._retry import RetryPolicy, retry_delay, should_retry
-from .auth import BasicAuth
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
-
-    from airflow_rest_v1 import models
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -71,11 +69,13 @@ async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def _auth(auth: AuthTypes) -> httpx.Auth | None:
+def _auth(api: Api, auth: AuthTypes) -> httpx.Auth | None:
+    """``auth`` as an httpx.Auth; a (username, password) pair means what it means on that major
+    (basic auth on Airflow 2, a token login on Airflow 3)."""
     if auth is None or isinstance(auth, httpx.Auth):
         return auth
     if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(p, str) for p in auth):
-        return BasicAuth(*auth)
+        return api.password_auth(*auth)
     raise TypeError(
         "auth must be an httpx.Auth (e.g. airflow_rest.BasicAuth) or a (username, password) tuple"
     )
@@ -105,6 +105,7 @@ class _LazyHTTP:
 class _Base:
     """Settings and helpers common to both clients."""
 
+    _major: ClassVar[Api]  # set by each public client class
     _options: Options
     _api: httpx.URL
 
@@ -123,14 +124,17 @@ class _Base:
     ) -> None:
         """Check the settings (credentials in base_url become basic auth); the httpx client is made
         on first use."""
-        self._api, credentials = split_base_url(base_url)
-        self._api_str = str(self._api)
+        major = self._major
+        self._api, credentials = split_base_url(base_url, major.path)
+        # the generated operations' URLs are relative to this (v2's start with /api/v2 themselves)
+        root = self._api.copy_with(path=self._api.path[: -len(major.path) - 1] + "/")
+        self._api_str = str(root if major.absolute_paths else self._api)
         self._merged_headers: dict[str, str] | None = None
         if credentials is not None:
             if auth is not None:
                 raise ValueError("give credentials either in base_url or as auth=, not both")
             auth = credentials
-        http_auth = _auth(auth)
+        http_auth = _auth(major, auth)
         redact_httpx_logs()
         self._options = Options(
             timeout=as_timeout(timeout), retry=RetryPolicy(max_retries=max_retries, retry_post=retry_post)
@@ -139,7 +143,7 @@ class _Base:
         self._clock: Callable[[], float] = time.time
         self._monotonic: Callable[[], float] = time.monotonic
         api, default_timeout, all_headers = (
-            self._api,
+            self._api_str,
             self._options.timeout,
             {**DEFAULT_HEADERS, **(headers or {})},
         )
@@ -227,8 +231,13 @@ class _Base:
 
     @property
     def base_url(self) -> str:
-        """The API root every operation is relative to (``<webserver>/api/v1/``)."""
+        """The API root (``<webserver>/api/v1/`` or ``<webserver>/api/v2/``)."""
         return errors.safe_url(self._api)
+
+    @property
+    def airflow_major(self) -> int:
+        """The Airflow major this client speaks to: 2 (REST API v1) or 3 (v2)."""
+        return self._major.airflow
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -251,17 +260,8 @@ class _Base:
         return f"{type(self).__name__}(base_url={errors.safe_url(self._api)!r})"
 
 
-class AirflowClient(_Base, Operations):
-    """A client for Airflow's REST API v1: ``client.<tag>.<operation>(...)``, ``client.paginate(...)``.
-
-    ``base_url`` is the webserver root (a path prefix is kept); ``auth`` an ``httpx.Auth`` or a
-    ``(username, password)`` pair for basic auth. Errors are raised as ``airflow_rest.errors``;
-    idempotent requests are retried ``max_retries`` times on connection errors, 408, 429, 502, 503
-    and 504. Use it as a context manager, or call ``close()``.
-
-    ``paginate`` and ``pages`` with ``concurrency=N`` fetch up to N pages ahead on worker threads
-    once the first page has told how many items there are; items still come in order.
-    """
+class SyncClient(_Base):
+    """The sync client of a major: its generated ``Operations`` come as a second base."""
 
     def __init__(
         self,
@@ -328,6 +328,7 @@ class AirflowClient(_Base, Operations):
     ) -> Iterator[Any]:
         req = pg.plan(
             operation,
+            self._major.paged_items,
             is_async=False,
             page_size=page_size,
             max_items=max_items,
@@ -352,6 +353,7 @@ class AirflowClient(_Base, Operations):
         up to N pages are fetched ahead on worker threads."""
         req = pg.plan(
             operation,
+            self._major.paged_items,
             is_async=False,
             page_size=page_size,
             on_total_change=on_total_change,
@@ -387,7 +389,7 @@ class AirflowClient(_Base, Operations):
         flow = pg.sequential(req)
         for step in flow:
             if isinstance(step, pg.Fetch):
-                pair = flow.send(req.operation(**req.params, limit=step.limit, offset=step.offset))
+                pair = flow.send(req.operation(**req.params, **step.query()))
                 assert not isinstance(pair, pg.Fetch)
                 yield pair
                 del pair
@@ -436,41 +438,15 @@ class AirflowClient(_Base, Operations):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    @overload
-    def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
-    @overload
-    def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> models.Pool: ...
-    @overload
-    def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> models.Variable: ...
-    @overload
-    def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> models.Connection: ...
-    @overload
-    def update(self, kind: Literal["user"], key: str, /, **changes: Any) -> models.UserCollectionItem: ...
-    @overload
-    def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> models.Role: ...
-    @overload
-    def update(self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any) -> models.DAGRun: ...
-    @overload
-    def update(
-        self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
-    ) -> models.TaskInstance: ...
-
-    def update(self, kind: up.Kind, key: str | tuple[str, ...], /, **changes: Any) -> Any:
-        """Change the named fields of a resource: only those are sent, with Airflow's update_mask.
-
-        ``kind`` is one of dag, pool, variable, connection, user, role, dag_run (key
-        ``(dag_id, dag_run_id)``) or task_instance (key ``(dag_id, dag_run_id, task_id)``). A field
-        Airflow will not update there is refused before any request. Returns the updated resource.
-        """
-        spec = up.resource(kind)
+    def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
         keys = up.key_args(spec, key)
         up.check_changes(spec, changes)
-        return self._run_flow(up.update_flow(spec, keys, changes))
+        return self._run_flow(up.update_flow(self._major.models, spec, keys, changes))
 
-    def edit(self, kind: up.Kind, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
-        """Read a resource, let ``change`` modify the model in place, send only what changed."""
-        spec = up.resource(kind)
-        return self._run_flow(up.edit_flow(spec, up.key_args(spec, key), change))
+    def _edit(self, kind: str, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return self._run_flow(up.edit_flow(self._major.models, spec, up.key_args(spec, key), change))
 
     def _run_flow(self, flow: Generator[up.Call, Any, Any]) -> Any:
         try:
@@ -481,14 +457,12 @@ class AirflowClient(_Base, Operations):
         except StopIteration as stop:
             return stop.value
 
-    def wait_for_dag_run(
-        self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
-    ) -> models.DAGRun:
-        """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    def _wait_for_dag_run(self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /) -> Any:
         _check_wait(timeout, poll_interval)
         deadline = self._monotonic() + timeout
+        get_dag_run: Callable[[str, str], Any] = self.dag_run.get_dag_run  # type: ignore[attr-defined]
         while True:
-            run = self.dag_run.get_dag_run(dag_id, dag_run_id)
+            run = get_dag_run(dag_id, dag_run_id)
             if run.state in TERMINAL_RUN_STATES:
                 return run
             left = deadline - self._monotonic()
@@ -514,12 +488,8 @@ class AirflowClient(_Base, Operations):
         self.close()
 
 
-class AsyncAirflowClient(_Base, AsyncOperations):
-    """The async form of :class:`AirflowClient`: ``await client.<tag>.<operation>(...)``.
-
-    ``paginate`` is an async iterator and, with ``concurrency=N``, fetches up to N pages at once
-    once the first page has told how many items there are; items still come in order.
-    """
+class AsyncClient(_Base):
+    """The async client of a major: its generated ``AsyncOperations`` come as a second base."""
 
     def __init__(
         self,
@@ -588,6 +558,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
     ) -> AsyncIterator[Any]:
         req = pg.plan(
             operation,
+            self._major.paged_items,
             is_async=True,
             page_size=page_size,
             max_items=max_items,
@@ -610,6 +581,7 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         """Every page (the collection objects) of a list operation, in order."""
         req = pg.plan(
             operation,
+            self._major.paged_items,
             is_async=True,
             page_size=page_size,
             on_total_change=on_total_change,
@@ -690,47 +662,22 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         flow = pg.sequential(req)
         for step in flow:
             if isinstance(step, pg.Fetch):
-                pair = flow.send(await req.operation(**req.params, limit=step.limit, offset=step.offset))
+                pair = flow.send(await req.operation(**req.params, **step.query()))
                 assert not isinstance(pair, pg.Fetch)
                 yield pair
                 del pair
             else:
                 yield step
 
-    @overload
-    async def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> models.DAG: ...
-    @overload
-    async def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> models.Pool: ...
-    @overload
-    async def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> models.Variable: ...
-    @overload
-    async def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> models.Connection: ...
-    @overload
-    async def update(
-        self, kind: Literal["user"], key: str, /, **changes: Any
-    ) -> models.UserCollectionItem: ...
-    @overload
-    async def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> models.Role: ...
-    @overload
-    async def update(
-        self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any
-    ) -> models.DAGRun: ...
-    @overload
-    async def update(
-        self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
-    ) -> models.TaskInstance: ...
-
-    async def update(self, kind: up.Kind, key: str | tuple[str, ...], /, **changes: Any) -> Any:
-        """Change the named fields of a resource (see :meth:`AirflowClient.update`)."""
-        spec = up.resource(kind)
+    async def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
         keys = up.key_args(spec, key)
         up.check_changes(spec, changes)
-        return await self._run_flow(up.update_flow(spec, keys, changes))
+        return await self._run_flow(up.update_flow(self._major.models, spec, keys, changes))
 
-    async def edit(self, kind: up.Kind, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
-        """Read a resource, let ``change`` modify the model in place, send only what changed."""
-        spec = up.resource(kind)
-        return await self._run_flow(up.edit_flow(spec, up.key_args(spec, key), change))
+    async def _edit(self, kind: str, key: str | tuple[str, ...], change: up.EditFn, /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return await self._run_flow(up.edit_flow(self._major.models, spec, up.key_args(spec, key), change))
 
     async def _run_flow(self, flow: Generator[up.Call, Any, Any]) -> Any:
         try:
@@ -741,14 +688,14 @@ class AsyncAirflowClient(_Base, AsyncOperations):
         except StopIteration as stop:
             return stop.value
 
-    async def wait_for_dag_run(
-        self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
-    ) -> models.DAGRun:
-        """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    async def _wait_for_dag_run(
+        self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
+    ) -> Any:
         _check_wait(timeout, poll_interval)
         deadline = self._monotonic() + timeout
+        get_dag_run: Callable[[str, str], Awaitable[Any]] = self.dag_run.get_dag_run  # type: ignore[attr-defined]
         while True:
-            run = await self.dag_run.get_dag_run(dag_id, dag_run_id)
+            run = await get_dag_run(dag_id, dag_run_id)
             if run.state in TERMINAL_RUN_STATES:
                 return run
             left = deadline - self._monotonic()

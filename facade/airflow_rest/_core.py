@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from airflow_rest_v1.errors import UnexpectedStatus
+from airflow_rest_v2.errors import UnexpectedStatus as UnexpectedStatusV2
 
 from . import errors
 from ._retry import RetryPolicy
@@ -23,17 +24,20 @@ T = TypeVar("T")
 log = logging.getLogger("airflow_rest")
 
 API_PATH = "/api/v1"
+API_PATHS = ("/api/v1", "/api/v2")  # what a base_url must not end in: the clients add them
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "airflow-rest"}
 TimeoutTypes = float | httpx.Timeout | None
 # JSONDecodeError is a ValueError; a body of the wrong shape fails the generated parsers with the
 # others; a 2xx status the spec does not declare for the operation raises UnexpectedStatus.
-errors_of_decoding = (ValueError, KeyError, TypeError, AttributeError, UnexpectedStatus)
+errors_of_decoding = (ValueError, KeyError, TypeError, AttributeError, UnexpectedStatus, UnexpectedStatusV2)
 
 
-def split_base_url(base_url: str | httpx.URL) -> tuple[httpx.URL, tuple[str, str] | None]:
-    """The API root (``base_url``, the webserver root with any path prefix, joined with ``/api/v1/``)
-    and the credentials the URL carried as ``user:password@``, removed from it."""
+def split_base_url(
+    base_url: str | httpx.URL, api_path: str = API_PATH
+) -> tuple[httpx.URL, tuple[str, str] | None]:
+    """The API root (``base_url``, the webserver root with any path prefix, joined with ``api_path``
+    and ``/``) and the credentials the URL carried as ``user:password@``, removed from it."""
     try:
         url = httpx.URL(str(base_url))
     except httpx.InvalidURL:
@@ -49,12 +53,13 @@ def split_base_url(base_url: str | httpx.URL) -> tuple[httpx.URL, tuple[str, str
     if url.query or url.fragment:
         raise ValueError("base_url must not carry a query or fragment")
     path = url.path.rstrip("/")
-    if path.endswith(API_PATH):
-        raise ValueError(
-            f"base_url is the webserver root (the client adds {API_PATH}); "
-            f"pass {str(url.copy_with(path=path[: -len(API_PATH)] or '/'))!r}"
-        )
-    return url.copy_with(path=path + API_PATH + "/"), credentials
+    for known in API_PATHS:
+        if path.endswith(known):
+            raise ValueError(
+                f"base_url is the webserver root (the client adds {api_path}); "
+                f"pass {str(url.copy_with(path=path[: -len(known)] or '/'))!r}"
+            )
+    return url.copy_with(path=path + api_path + "/"), credentials
 
 
 class _RedactURLs(logging.Filter):

@@ -7,8 +7,12 @@ When ``total_entries`` changes while paging, items may have been skipped or repe
 reported as a ``PaginationWarning``, or raised as ``PaginationError`` with ``on_total_change="error"``.
 
 Two plans, both generators of steps: ``sequential`` (page after page) and ``ahead`` (the first
-page alone, then up to N pages fetched ahead, in order). A driver performs each step with its own
-means (a call, a thread pool, asyncio tasks) and hands out the ``(page, items)`` pairs.
+page alone, then up to N pages fetched ahead, in order). Where an operation takes a ``cursor``
+(Airflow 3.2+'s task-instance and DAG-run lists), ``sequential`` pages by cursor: each page names
+the next (``next_cursor``), which holds steady while rows are added. A server that ignores the
+cursor (3.0, 3.1) sends none, and paging goes on by offset from where it is. A driver performs
+each step with its own means (a call, a thread pool, asyncio tasks) and hands out the
+``(page, items)`` pairs.
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple
-
-from airflow_rest_v1.api import PAGED_ITEMS
 
 from .errors import PaginationError, PaginationWarning
 
@@ -34,7 +36,16 @@ OVERLAP_WORTHWHILE = 0.002
 class PageRequest:
     """What the caller asked for, checked before any request."""
 
-    __slots__ = ("items_field", "max_items", "name", "on_total_change", "operation", "page_size", "params")
+    __slots__ = (
+        "by_cursor",
+        "items_field",
+        "max_items",
+        "name",
+        "on_total_change",
+        "operation",
+        "page_size",
+        "params",
+    )
 
     def __init__(
         self,
@@ -53,10 +64,13 @@ class PageRequest:
         self.max_items = max_items
         self.on_total_change = on_total_change
         self.params = params
+        # the operation pages by cursor too, and the caller did not choose a cursor of its own
+        self.by_cursor = "cursor" in inspect.signature(operation).parameters and "cursor" not in params
 
 
 def plan(
     operation: Callable[..., Any],
+    paged_items: Mapping[str, str],
     *,
     is_async: bool,
     page_size: int = 100,
@@ -68,11 +82,11 @@ def plan(
     """Validate a paging request; every mistake is a clear error before any request. ``args`` are
     the operation's positional arguments (path parameters), kept by name."""
     name = getattr(operation, "__name__", repr(operation))
-    items_field = PAGED_ITEMS.get(name)
+    items_field = paged_items.get(name)
     if items_field is None or not hasattr(operation, "__self__"):
         raise TypeError(
             f"paginate() takes a list operation of the client, e.g. client.dag.get_dags; {name!r} is not one "
-            f"(list operations: {', '.join(sorted(PAGED_ITEMS))})"
+            f"(list operations: {', '.join(sorted(paged_items))})"
         )
     if inspect.iscoroutinefunction(operation) != is_async:
         kind, other = ("an async", "a sync") if is_async else ("a sync", "an async")
@@ -155,16 +169,54 @@ def page_offsets(
 
 
 class Fetch(NamedTuple):
-    """The page to fetch next."""
+    """The page to fetch next: at ``offset``, or at ``cursor`` when it is not None."""
 
     limit: int
     offset: int
+    cursor: str | None = None
+
+    def query(self) -> dict[str, Any]:
+        """The operation's paging arguments."""
+        if self.cursor is None:
+            return {"limit": self.limit, "offset": self.offset}
+        return {"limit": self.limit, "cursor": self.cursor}
 
 
 def sequential(req: PageRequest) -> Generator[Fetch | tuple[Any, list[Any]], Any, None]:
-    """Page after page: yields the (limit, offset) to fetch (the page is sent back in), then the
-    (page, items) pair to hand out; the sync and async clients only perform the fetches."""
-    offset, fetched, first_total = 0, 0, None
+    """Page after page: yields the page to fetch (the page is sent back in), then the (page, items)
+    pair to hand out; the sync and async clients only perform the fetches."""
+    start: int | None = 0
+    if req.by_cursor:
+        start = yield from _by_cursor(req)
+    if start is not None:
+        yield from _by_offset(req, start)
+
+
+def _by_cursor(req: PageRequest) -> Generator[Fetch | tuple[Any, list[Any]], Any, int | None]:
+    """Pages by cursor; the offset to go on from when the server sent no cursor (it pages by
+    offset only), None when done."""
+    cursor, fetched = "", 0  # an empty cursor asks for the first page
+    while req.max_items is None or fetched < req.max_items:
+        left = remaining(req, fetched)
+        page = yield Fetch(req.page_size if left is None else min(req.page_size, left), fetched, cursor)
+        items = getattr(page, req.items_field)
+        if not isinstance(items, list):
+            raise PaginationError(f"{req.name}: the answer has no {req.items_field!r} list to page with")
+        following = getattr(page, "next_cursor", None)
+        yield page, items
+        fetched += len(items)
+        if not isinstance(following, str):
+            # None: the last page. Anything else (UNSET): a server without cursors, which paged by
+            # offset: go on from here by offset
+            return None if following is None and hasattr(page, "next_cursor") else fetched
+        if not items or not following:
+            return None
+        cursor = following
+    return None
+
+
+def _by_offset(req: PageRequest, start: int) -> Generator[Fetch | tuple[Any, list[Any]], Any, None]:
+    offset, fetched, first_total = start, start, None
     while req.max_items is None or fetched < req.max_items:
         left = remaining(req, fetched)
         limit = req.page_size if left is None else min(req.page_size, left)

@@ -1,130 +1,76 @@
 """Changing a resource by naming only the fields to change, or by editing a fetched copy.
 
-``client.update("pool", "etl", slots=8)`` sends ``PATCH /pools/etl?update_mask=slots`` with
+``client.update("pool", "etl", slots=8)`` sends ``PATCH .../pools/etl?update_mask=slots`` with
 ``{"slots": 8}``; ``client.edit("pool", "etl", lambda pool: ...)`` fetches the pool, lets the
 callback change it, and sends only what changed. Bodies carry the changed fields plus what the
-server insists on (it refuses a user or variable body without its required fields, even with a
-mask), never read-only fields. A field the server will not update is refused before any request,
-with the list of those it will.
+server insists on (it refuses some bodies without their required fields, even with a mask), never
+read-only fields. A field the server will not update is refused before any request, with the list
+of those it will.
 
-What each resource accepts is Airflow 2.x server behaviour, recorded in ``RESOURCES`` and
-checked against a real server by the integration suite.
+What each resource accepts is server behaviour, different for each major: it is data, in
+``spec/<api>/facts.yaml`` with the evidence for each fact, generated into the package as
+``_facts.RESOURCES`` and checked against a real server by the integration suites.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["dag", "pool", "variable", "connection", "user", "role", "dag_run", "task_instance"]
+
+class FieldCall:
+    """A field changed by an operation of its own instead of a PATCH (Airflow 2's run state, notes)."""
+
+    __slots__ = ("body", "call", "field", "fixed")
+
+    def __init__(self, call: tuple[str, str], body: str, field: str, fixed: Mapping[str, Any]) -> None:
+        self.call = call
+        self.body = body
+        self.field = field
+        self.fixed = dict(fixed)
 
 
 class ResourceSpec:
-    """How one kind of resource is read and changed."""
+    """How one kind of resource is read and changed (one entry of the facts)."""
 
-    __slots__ = ("body_model", "fetch", "get", "keys", "kind", "non_null", "patch", "required", "updatable")
-
-    def __init__(
-        self,
-        kind: str,
-        keys: tuple[str, ...],
-        updatable: tuple[str, ...],
-        *,
-        get: tuple[str, str],
-        patch: tuple[str, str] | None = None,
-        body_model: str = "",
-        required: Mapping[str, str] | None = None,
-        fetch: bool = False,
-        non_null: tuple[str, ...] = (),
-    ) -> None:
-        self.kind = kind
-        self.keys = keys
-        self.updatable = updatable
-        self.get = get
-        self.patch = patch
-        self.body_model = body_model
-        # body field -> where its value comes from: "key:<name>" (a key argument) or "current"
-        self.required = dict(required or {})
-        self.fetch = fetch
-        # fields the server refuses as null ("Field may not be null") although it sends them as null
-        self.non_null = non_null
-
-
-RESOURCES: dict[str, ResourceSpec] = {
-    spec.kind: spec
-    for spec in (
-        # PATCH /dags/{id}: "Only `is_paused` field can be updated through the REST API"
-        ResourceSpec(
-            "dag",
-            ("dag_id",),
-            ("is_paused",),
-            get=("dag", "get_dag"),
-            patch=("dag", "patch_dag"),
-            body_model="DAG",
-        ),
-        ResourceSpec(
-            "pool",
-            ("pool_name",),
-            ("name", "slots", "description", "include_deferred"),
-            get=("pool", "get_pool"),
-            patch=("pool", "patch_pool"),
-            body_model="Pool",
-        ),
-        # `value` cannot be masked (Airflow loads it as `val`) and is required in every body:
-        # changing the value replaces the variable without a mask; a description alone is masked.
-        ResourceSpec(
-            "variable",
-            ("variable_key",),
-            ("value", "description"),
-            get=("variable", "get_variable"),
-            patch=("variable", "patch_variable"),
-            body_model="Variable",
-            required={"key": "key:variable_key", "value": "current", "description": "current"},
-            fetch=True,
-            non_null=("value", "description"),
-        ),
-        ResourceSpec(
-            "connection",
-            ("connection_id",),
-            ("conn_type", "description", "host", "login", "schema", "port", "password", "extra"),
-            get=("connection", "get_connection"),
-            patch=("connection", "patch_connection"),
-            body_model="Connection",
-            required={"connection_id": "key:connection_id", "conn_type": "current"},
-        ),
-        ResourceSpec(
-            "user",
-            ("username",),
-            ("first_name", "last_name", "email", "roles", "password"),
-            get=("user", "get_user"),
-            patch=("user", "patch_user"),
-            body_model="User",
-            required={
-                "username": "key:username",
-                "email": "current",
-                "first_name": "current",
-                "last_name": "current",
-            },
-        ),
-        # PATCH adds the actions it is given; Airflow never revokes a role's actions this way
-        ResourceSpec(
-            "role",
-            ("role_name",),
-            ("actions",),
-            get=("role", "get_role"),
-            patch=("role", "patch_role"),
-            body_model="Role",
-            required={"name": "key:role_name"},
-        ),
-        ResourceSpec("dag_run", ("dag_id", "dag_run_id"), ("state", "note"), get=("dag_run", "get_dag_run")),
-        ResourceSpec(
-            "task_instance",
-            ("dag_id", "dag_run_id", "task_id"),
-            ("state", "note"),
-            get=("task_instance", "get_task_instance"),
-        ),
+    __slots__ = (
+        "body_model",
+        "calls",
+        "fetch",
+        "get",
+        "keys",
+        "kind",
+        "non_null",
+        "patch",
+        "required",
+        "reread",
+        "unmaskable",
+        "updatable",
     )
-}
+
+    def __init__(self, kind: str, fact: Mapping[str, Any]) -> None:
+        self.kind = kind
+        self.keys: tuple[str, ...] = tuple(fact["keys"])
+        self.updatable: tuple[str, ...] = tuple(fact["updatable"])
+        self.get: tuple[str, str] = tuple(fact["get"])
+        self.patch: tuple[str, str] | None = tuple(fact["patch"]) if "patch" in fact else None
+        self.body_model: str = fact.get("body", "")
+        # body field -> where its value comes from: "key:<name>" (a key argument) or "current"
+        self.required: dict[str, str] = dict(fact.get("required", {}))
+        self.fetch: bool = bool(fact.get("fetch", False))
+        # fields the server refuses as null ("Field may not be null") although it sends them as null
+        self.non_null: tuple[str, ...] = tuple(fact.get("non_null", ()))
+        self.unmaskable: tuple[str, ...] = tuple(fact.get("unmaskable", ()))
+        self.reread: bool = bool(fact.get("reread", False))
+        self.calls = {
+            name: FieldCall(tuple(c["call"]), c["body"], c["field"], c.get("fixed", {}))
+            for name, c in fact.get("calls", {}).items()
+        }
+
+
+def resources(facts: Mapping[str, Mapping[str, Any]]) -> dict[str, ResourceSpec]:
+    """The resource specs of one major from its generated ``_facts.RESOURCES``."""
+    return {kind: ResourceSpec(kind, fact) for kind, fact in facts.items()}
 
 
 class UpdatePlan:
@@ -138,10 +84,10 @@ class UpdatePlan:
         self.mask = mask
 
 
-def resource(kind: str) -> ResourceSpec:
-    spec = RESOURCES.get(kind)
+def resource(table: Mapping[str, ResourceSpec], kind: str) -> ResourceSpec:
+    spec = table.get(kind)
     if spec is None:
-        raise ValueError(f"cannot update {kind!r}; resources: {', '.join(RESOURCES)}")
+        raise ValueError(f"cannot update {kind!r}; resources: {', '.join(table)}")
     return spec
 
 
@@ -198,8 +144,8 @@ def plan(
         elif current is not None and current.get(name) is not None:
             body[name] = current[name]  # a null is left out: the server keeps the field, and refuses null
     mask: list[str] | None = sorted(changes)
-    if spec.kind == "variable" and "value" in changes:
-        mask = None  # a value cannot be masked: the whole variable is replaced, keeping its description
+    if any(name in changes for name in spec.unmaskable):
+        mask = None  # such a field cannot be masked: the whole body is sent, keeping the other fields
     return UpdatePlan(spec, body, mask)
 
 
@@ -218,68 +164,60 @@ EditFn = Callable[[Any], None]
 Call = tuple[str, str, dict[str, Any]]
 
 
-def _models() -> Any:
-    from airflow_rest_v1 import models
-
-    return models
-
-
-def _patch_call(plan_: UpdatePlan, keys: Mapping[str, str]) -> Call:
+def _patch_call(models: Any, plan_: UpdatePlan, keys: Mapping[str, str]) -> Call:
     spec = plan_.spec
     assert spec.patch is not None
-    body = getattr(_models(), spec.body_model).from_dict(plan_.body)
+    body = getattr(models, spec.body_model).from_dict(plan_.body)
     kwargs: dict[str, Any] = {**keys, "body": body}
     if plan_.mask is not None:
         kwargs["update_mask"] = plan_.mask
     return (*spec.patch, kwargs)
 
 
-def _state_and_note(
-    spec: ResourceSpec, keys: Mapping[str, str], changes: Mapping[str, Any]
+def _field_calls(
+    models: Any, spec: ResourceSpec, keys: Mapping[str, str], changes: Mapping[str, Any]
 ) -> Generator[Call, Any, Any]:
-    models = _models()
-    if spec.kind == "dag_run":
-        if "state" in changes:
-            body = models.UpdateDagRunState.from_dict({"state": plain(changes["state"])})
-            yield ("dag_run", "update_dag_run_state", {**keys, "body": body})
-        if "note" in changes:
-            yield (
-                "dag_run",
-                "set_dag_run_note",
-                {**keys, "body": models.SetDagRunNote(note=changes["note"])},
-            )
-    else:
-        if "state" in changes:
-            body = models.UpdateTaskInstance.from_dict(
-                {"new_state": plain(changes["state"]), "dry_run": False}
-            )
-            yield ("task_instance", "patch_task_instance", {**keys, "body": body})
-        if "note" in changes:
-            body = models.SetTaskInstanceNote(note=changes["note"])
-            yield ("task_instance", "set_task_instance_note", {**keys, "body": body})
+    """One call per changed field (in the order the facts list them), then the resource read again."""
+    for name, call in spec.calls.items():
+        if name in changes:
+            body = getattr(models, call.body).from_dict({call.field: plain(changes[name]), **call.fixed})
+            yield (*call.call, {**keys, "body": body})
     return (yield (*spec.get, dict(keys)))
 
 
+def _send_changes(
+    models: Any,
+    spec: ResourceSpec,
+    keys: Mapping[str, str],
+    changes: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+) -> Generator[Call, Any, Any]:
+    if spec.patch is None:
+        return (yield from _field_calls(models, spec, keys, changes))
+    answer = yield _patch_call(models, plan(spec, keys, changes, current), keys)
+    if spec.reread:  # the PATCH answers something else (Airflow 3: the task instances it changed)
+        answer = yield (*spec.get, dict(keys))
+    return answer
+
+
 def update_flow(
-    spec: ResourceSpec, keys: Mapping[str, str], changes: Mapping[str, Any]
+    models: Any, spec: ResourceSpec, keys: Mapping[str, str], changes: Mapping[str, Any]
 ) -> Generator[Call, Any, Any]:
     """Change the named fields; read the resource first only when the server needs more in the body."""
     check_changes(spec, changes)
-    if spec.patch is None:
-        return (yield from _state_and_note(spec, keys, changes))
     current = None
-    if needs_current(spec, changes):
+    if spec.patch is not None and needs_current(spec, changes):
         current = plain((yield (*spec.get, dict(keys))))
-    return (yield _patch_call(plan(spec, keys, changes, current), keys))
+    return (yield from _send_changes(models, spec, keys, changes, current))
 
 
-def edit_flow(spec: ResourceSpec, keys: Mapping[str, str], change: EditFn) -> Generator[Call, Any, Any]:
+def edit_flow(
+    models: Any, spec: ResourceSpec, keys: Mapping[str, str], change: EditFn
+) -> Generator[Call, Any, Any]:
     """Read, let ``change`` edit the model, send what changed."""
     model = yield (*spec.get, dict(keys))
     before = plain(model)
     change(model)
     changes = diff(before, plain(model))
     check_changes(spec, changes)
-    if spec.patch is None:
-        return (yield from _state_and_note(spec, keys, changes))
-    return (yield _patch_call(plan(spec, keys, changes, before), keys))
+    return (yield from _send_changes(models, spec, keys, changes, before))

@@ -2,9 +2,12 @@
 
 ``AirflowError``
   ``APIStatusError`` (the server answered with an error status; ``status_code``, ``method``,
-  ``url``, Airflow's Problem JSON ``title``/``detail``/``type``/``instance``, ``text``, ``response``)
-    ``BadRequestError`` 400, ``AuthenticationError`` 401 or a login page, ``PermissionDeniedError``
-    403, ``NotFoundError`` 404, ``ConflictError`` 409, ``RateLimitError`` 429, ``ServerError`` 5xx
+  ``url``, ``title``/``detail``/``type``/``instance`` from Airflow 2's Problem JSON or Airflow 3's
+  ``{"detail": ...}``, ``body`` (the parsed JSON), ``text``, ``response``)
+    ``BadRequestError`` 400 (``UnprocessableEntityError`` 422: Airflow 3's validation errors, each
+    in ``errors`` with its ``loc``), ``AuthenticationError`` 401 or a login page,
+    ``PermissionDeniedError`` 403, ``NotFoundError`` 404, ``ConflictError`` 409,
+    ``RateLimitError`` 429, ``ServerError`` 5xx
   ``APIConnectionError`` (no answer) -> ``APITimeoutError``
   ``ResponseDecodeError`` (a 2xx body that is not what the spec says)
   ``PaginationError`` (a collection changed under a pager that was asked to be strict)
@@ -50,6 +53,7 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "ServerError",
+    "UnprocessableEntityError",
     "UnsupportedCommandError",
     "WaitTimeoutError",
     "safe_url",
@@ -193,9 +197,10 @@ class APIStatusError(AirflowError):
         self.status_code = response.status_code
         self.method = response.request.method
         self.url = safe_url(response.request.url)
+        self.body: dict[str, Any] | None = problem
         problem = problem or {}
         self.title: str | None = _str_or_none(problem.get("title"))
-        self.detail: str | None = _str_or_none(problem.get("detail"))
+        self.detail: str | None = detail_text(problem.get("detail"))
         self.type: str | None = _str_or_none(problem.get("type"))
         self.instance: str | None = _str_or_none(problem.get("instance"))
         self.text = response.text
@@ -203,6 +208,18 @@ class APIStatusError(AirflowError):
 
 class BadRequestError(APIStatusError):
     """400: the server refused the request (parameters, body, update_mask)."""
+
+
+class UnprocessableEntityError(BadRequestError):
+    """422: Airflow 3 refused a parameter or the body; ``errors`` lists each problem as the server
+    sent it (``type``, ``loc`` such as ``["query", "limit"]``, ``msg``, ``input``)."""
+
+    def __init__(self, message: str, *, response: httpx.Response, problem: dict[str, Any] | None) -> None:
+        super().__init__(message, response=response, problem=problem)
+        detail = (problem or {}).get("detail")
+        self.errors: list[dict[str, Any]] = (
+            [e for e in detail if isinstance(e, dict)] if isinstance(detail, list) else []
+        )
 
 
 class AuthenticationError(APIStatusError):
@@ -235,12 +252,32 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    422: UnprocessableEntityError,
     429: RateLimitError,
 }
 
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _location(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error.get("loc") or ()) or "request"
+
+
+def detail_text(detail: object) -> str | None:
+    """The ``detail`` of an error answer as one line: Airflow 2's string, Airflow 3's string, its
+    validation errors (``query.limit: Input should be a valid integer``) or its 409 object (the
+    database's message)."""
+    if detail is None or isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = [f"{_location(e)}: {e.get('msg', '')}" if isinstance(e, dict) else str(e) for e in detail]
+        return "; ".join(parts)
+    if isinstance(detail, dict):
+        text = detail.get("message") or detail.get("reason") or json.dumps(detail, sort_keys=True)
+        return shorten(str(text))
+    return str(detail)
 
 
 def shorten(text: str) -> str:
@@ -285,8 +322,8 @@ def error_from_response(response: httpx.Response, operation: str) -> APIStatusEr
     else:
         cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIStatusError)
         if problem is not None and (problem.get("title") or problem.get("detail")):
-            title = problem.get("title") or ""
-            detail = problem.get("detail")
+            title = problem.get("title") or response.reason_phrase or ""
+            detail = detail_text(problem.get("detail"))
             summary = f"{status} {title}" + (f": {detail}" if detail not in (None, "") else "")
         else:
             reason = response.reason_phrase or ""

@@ -1,4 +1,4 @@
-"""The API's data models (generated from Airflow's corrected spec), e.g. ``DAG``, ``Pool``,
+"""Airflow 2 REST API v1 data models (generated from Airflow's corrected spec), e.g. ``DAG``, ``Pool``,
 ``TaskInstance``. Each is imported when first used."""
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ class Unset:
 
 
 UNSET: Unset = Unset()
-
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
 FileTypes = (

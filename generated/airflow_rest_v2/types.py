@@ -5,32 +5,11 @@
 import datetime as _datetime
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, TypeVar
 
-
-class Unset:
-    """The type of ``UNSET``: a field or parameter not given. There is one; copies and pickles
-    keep it, so ``value is UNSET`` holds for copied models too."""
-
-    __slots__ = ()
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __copy__(self) -> "Unset":
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> "Unset":
-        return self
-
-    def __reduce__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Unset = Unset()
+# One UNSET and one NaiveDatetimeError for the packages of every major, so that a model of either
+# can be built with airflow_rest.UNSET and one ``except`` catches a naive datetime from either.
+from airflow_rest_v1.types import UNSET, NaiveDatetimeError, Unset
 
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
@@ -109,10 +88,6 @@ def parse_datetime(value: str) -> _datetime.datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=_datetime.timezone.utc)
     return parsed
-
-
-class NaiveDatetimeError(ValueError):
-    """A datetime without a timezone was given where Airflow needs a point in time."""
 
 
 def format_datetime(value: _datetime.datetime) -> str:

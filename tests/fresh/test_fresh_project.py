@@ -76,7 +76,8 @@ from typing import Any, assert_type
 
 from airflow_rest import AirflowClient, AsyncAirflowClient, Unset, errors
 from airflow_rest.models import (
-    DAG, DAGCollection, DAGRun, Pool, TaskInstance, TaskInstanceCollection, TaskLog, Variable, XCom,
+    DAG, Connection, DAGCollection, DAGRun, Pool, Role, TaskInstance, TaskInstanceCollection, TaskLog,
+    UserCollectionItem, Variable, XCom,
 )
 
 
@@ -93,6 +94,12 @@ def nightly(client: AirflowClient) -> list[str]:
     assert_type(client.update("pool", "etl", slots=8), Pool)
     assert_type(client.update("dag", "etl", is_paused=True), DAG)
     assert_type(client.update("dag_run", ("etl", "r1"), note="ok"), DAGRun)
+    assert_type(client.update("task_instance", ("etl", "r1", "load"), note="ok"), TaskInstance)
+    assert_type(client.update("variable", "day", value="1"), Variable)
+    assert_type(client.update("connection", "db", host="h"), Connection)
+    assert_type(client.update("user", "bob", last_name="B"), UserCollectionItem)
+    assert_type(client.update("role", "ops", actions=[]), Role)
+    assert_type(client.edit("pool", "etl", lambda pool: None), Pool)
     assert_type(client.wait_for_dag_run("etl", "r1"), DAGRun)
     run = client.dag_run.post_dag_run("etl", body=DAGRun(dag_run_id="r2", conf={"day": 1}))
     assert_type(run.conf, dict[str, Any] | Unset)

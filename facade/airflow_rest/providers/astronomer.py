@@ -17,8 +17,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._client import AirflowClient, AsyncAirflowClient
 from .._core import API_PATH
+from .._v1 import AirflowClient, AsyncAirflowClient
 from ..auth import BearerAuth
 
 __all__ = ["TOKEN_ENV", "async_client", "client"]

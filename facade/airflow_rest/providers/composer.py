@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from .. import errors
-from .._client import AirflowClient, AsyncAirflowClient
+from .._v1 import AirflowClient, AsyncAirflowClient
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "GoogleAuth", "async_client", "client"]
 

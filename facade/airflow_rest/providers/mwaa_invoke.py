@@ -84,8 +84,8 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from .._client import AirflowClient, AsyncAirflowClient
 from .._core import redact_botocore_logs
+from .._v1 import AirflowClient, AsyncAirflowClient
 from ..errors import ResponseTooLargeError
 from .cli import _boto3_client, _check_boto3_options, _profile_session
 

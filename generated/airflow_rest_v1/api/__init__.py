@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ..models.action import Action
     from ..models.action_collection import ActionCollection
+    from ..models.connection import Connection
     from ..models.connection_collection import ConnectionCollection
     from ..models.connection_collection_item import ConnectionCollectionItem
     from ..models.dag import DAG
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from ..models.task_instance_history_collection import TaskInstanceHistoryCollection
     from ..models.user_collection import UserCollection
     from ..models.user_collection_item import UserCollectionItem
+    from ..models.variable import Variable
     from ..models.variable_collection import VariableCollection
     from ..models.variable_collection_item import VariableCollectionItem
     from ..models.x_com_collection import XComCollection
@@ -282,8 +284,88 @@ class Operations:
 
         return XComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> Iterator[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What the client supplies (airflow_rest): the behaviour behind the typed methods below.
+        def _paginate(
+            self, operation: Callable[..., Any], /, *args: Any, **options: Any
+        ) -> Iterator[Any]: ...
+        def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any: ...
+        def _edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any: ...
+        def _wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
+        ) -> Any: ...
+
+        @overload
+        def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> Connection: ...
+        @overload
+        def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> DAG: ...
+        @overload
+        def update(self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any) -> DAGRun: ...
+        @overload
+        def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> Pool: ...
+        @overload
+        def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> Role: ...
+        @overload
+        def update(
+            self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+        ) -> TaskInstance: ...
+        @overload
+        def update(self, kind: Literal["user"], key: str, /, **changes: Any) -> UserCollectionItem: ...
+        @overload
+        def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> Variable: ...
+        def update(self, kind: str, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+            """Change the named fields of a resource, sending only those (with an update_mask where
+            the server takes one); a field the server will not update there is refused before any
+            request. ``key`` is the resource's id, or a tuple for nested ones (dag_run:
+            ``(dag_id, dag_run_id)``). Returns the resource as the server then answers it."""
+
+        @overload
+        def edit(
+            self, kind: Literal["connection"], key: str, change: Callable[[Connection], None], /
+        ) -> Connection: ...
+        @overload
+        def edit(self, kind: Literal["dag"], key: str, change: Callable[[DAG], None], /) -> DAG: ...
+        @overload
+        def edit(
+            self, kind: Literal["dag_run"], key: tuple[str, str], change: Callable[[DAGRun], None], /
+        ) -> DAGRun: ...
+        @overload
+        def edit(self, kind: Literal["pool"], key: str, change: Callable[[Pool], None], /) -> Pool: ...
+        @overload
+        def edit(self, kind: Literal["role"], key: str, change: Callable[[Role], None], /) -> Role: ...
+        @overload
+        def edit(
+            self,
+            kind: Literal["task_instance"],
+            key: tuple[str, str, str],
+            change: Callable[[TaskInstance], None],
+            /,
+        ) -> TaskInstance: ...
+        @overload
+        def edit(
+            self, kind: Literal["user"], key: str, change: Callable[[UserCollectionItem], None], /
+        ) -> UserCollectionItem: ...
+        @overload
+        def edit(
+            self, kind: Literal["variable"], key: str, change: Callable[[Variable], None], /
+        ) -> Variable: ...
+        def edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any:
+            """Read a resource, let ``change`` modify the model in place, send only what changed."""
+
+        def wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+        ) -> DAGRun:
+            """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    else:
+
+        def update(self, kind, key, /, **changes):
+            return self._update(kind, key, changes)
+
+        def edit(self, kind, key, change, /):
+            return self._edit(kind, key, change)
+
+        def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
+            return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own
@@ -674,8 +756,90 @@ class AsyncOperations:
 
         return AsyncXComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> AsyncIterator[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What the client supplies (airflow_rest): the behaviour behind the typed methods below.
+        def _paginate(
+            self, operation: Callable[..., Any], /, *args: Any, **options: Any
+        ) -> AsyncIterator[Any]: ...
+        def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any: ...
+        def _edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any: ...
+        def _wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
+        ) -> Any: ...
+
+        @overload
+        async def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> Connection: ...
+        @overload
+        async def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> DAG: ...
+        @overload
+        async def update(
+            self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any
+        ) -> DAGRun: ...
+        @overload
+        async def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> Pool: ...
+        @overload
+        async def update(self, kind: Literal["role"], key: str, /, **changes: Any) -> Role: ...
+        @overload
+        async def update(
+            self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+        ) -> TaskInstance: ...
+        @overload
+        async def update(self, kind: Literal["user"], key: str, /, **changes: Any) -> UserCollectionItem: ...
+        @overload
+        async def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> Variable: ...
+        async def update(self, kind: str, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+            """Change the named fields of a resource, sending only those (with an update_mask where
+            the server takes one); a field the server will not update there is refused before any
+            request. ``key`` is the resource's id, or a tuple for nested ones (dag_run:
+            ``(dag_id, dag_run_id)``). Returns the resource as the server then answers it."""
+
+        @overload
+        async def edit(
+            self, kind: Literal["connection"], key: str, change: Callable[[Connection], None], /
+        ) -> Connection: ...
+        @overload
+        async def edit(self, kind: Literal["dag"], key: str, change: Callable[[DAG], None], /) -> DAG: ...
+        @overload
+        async def edit(
+            self, kind: Literal["dag_run"], key: tuple[str, str], change: Callable[[DAGRun], None], /
+        ) -> DAGRun: ...
+        @overload
+        async def edit(self, kind: Literal["pool"], key: str, change: Callable[[Pool], None], /) -> Pool: ...
+        @overload
+        async def edit(self, kind: Literal["role"], key: str, change: Callable[[Role], None], /) -> Role: ...
+        @overload
+        async def edit(
+            self,
+            kind: Literal["task_instance"],
+            key: tuple[str, str, str],
+            change: Callable[[TaskInstance], None],
+            /,
+        ) -> TaskInstance: ...
+        @overload
+        async def edit(
+            self, kind: Literal["user"], key: str, change: Callable[[UserCollectionItem], None], /
+        ) -> UserCollectionItem: ...
+        @overload
+        async def edit(
+            self, kind: Literal["variable"], key: str, change: Callable[[Variable], None], /
+        ) -> Variable: ...
+        async def edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any:
+            """Read a resource, let ``change`` modify the model in place, send only what changed."""
+
+        async def wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+        ) -> DAGRun:
+            """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    else:
+
+        def update(self, kind, key, /, **changes):
+            return self._update(kind, key, changes)
+
+        def edit(self, kind, key, change, /):
+            return self._edit(kind, key, change)
+
+        def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
+            return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own

@@ -379,8 +379,84 @@ class Operations:
 
         return XComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> Iterator[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What the client supplies (airflow_rest): the behaviour behind the typed methods below.
+        def _paginate(
+            self, operation: Callable[..., Any], /, *args: Any, **options: Any
+        ) -> Iterator[Any]: ...
+        def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any: ...
+        def _edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any: ...
+        def _wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
+        ) -> Any: ...
+
+        @overload
+        def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> ConnectionResponse: ...
+        @overload
+        def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> DAGResponse: ...
+        @overload
+        def update(
+            self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any
+        ) -> DAGRunResponse: ...
+        @overload
+        def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> PoolResponse: ...
+        @overload
+        def update(
+            self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+        ) -> TaskInstanceResponse: ...
+        @overload
+        def update(self, kind: Literal["variable"], key: str, /, **changes: Any) -> VariableResponse: ...
+        def update(self, kind: str, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+            """Change the named fields of a resource, sending only those (with an update_mask where
+            the server takes one); a field the server will not update there is refused before any
+            request. ``key`` is the resource's id, or a tuple for nested ones (dag_run:
+            ``(dag_id, dag_run_id)``). Returns the resource as the server then answers it."""
+
+        @overload
+        def edit(
+            self, kind: Literal["connection"], key: str, change: Callable[[ConnectionResponse], None], /
+        ) -> ConnectionResponse: ...
+        @overload
+        def edit(
+            self, kind: Literal["dag"], key: str, change: Callable[[DAGResponse], None], /
+        ) -> DAGResponse: ...
+        @overload
+        def edit(
+            self, kind: Literal["dag_run"], key: tuple[str, str], change: Callable[[DAGRunResponse], None], /
+        ) -> DAGRunResponse: ...
+        @overload
+        def edit(
+            self, kind: Literal["pool"], key: str, change: Callable[[PoolResponse], None], /
+        ) -> PoolResponse: ...
+        @overload
+        def edit(
+            self,
+            kind: Literal["task_instance"],
+            key: tuple[str, str, str],
+            change: Callable[[TaskInstanceResponse], None],
+            /,
+        ) -> TaskInstanceResponse: ...
+        @overload
+        def edit(
+            self, kind: Literal["variable"], key: str, change: Callable[[VariableResponse], None], /
+        ) -> VariableResponse: ...
+        def edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any:
+            """Read a resource, let ``change`` modify the model in place, send only what changed."""
+
+        def wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+        ) -> DAGRunResponse:
+            """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    else:
+
+        def update(self, kind, key, /, **changes):
+            return self._update(kind, key, changes)
+
+        def edit(self, kind, key, change, /):
+            return self._edit(kind, key, change)
+
+        def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
+            return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own
@@ -899,8 +975,88 @@ class AsyncOperations:
 
         return AsyncXComOperations(self._call_operation)
 
-    def _paginate(self, operation: Callable[..., Any], /, *args: Any, **options: Any) -> AsyncIterator[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What the client supplies (airflow_rest): the behaviour behind the typed methods below.
+        def _paginate(
+            self, operation: Callable[..., Any], /, *args: Any, **options: Any
+        ) -> AsyncIterator[Any]: ...
+        def _update(self, kind: str, key: str | tuple[str, ...], changes: dict[str, Any], /) -> Any: ...
+        def _edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any: ...
+        def _wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
+        ) -> Any: ...
+
+        @overload
+        async def update(
+            self, kind: Literal["connection"], key: str, /, **changes: Any
+        ) -> ConnectionResponse: ...
+        @overload
+        async def update(self, kind: Literal["dag"], key: str, /, **changes: Any) -> DAGResponse: ...
+        @overload
+        async def update(
+            self, kind: Literal["dag_run"], key: tuple[str, str], /, **changes: Any
+        ) -> DAGRunResponse: ...
+        @overload
+        async def update(self, kind: Literal["pool"], key: str, /, **changes: Any) -> PoolResponse: ...
+        @overload
+        async def update(
+            self, kind: Literal["task_instance"], key: tuple[str, str, str], /, **changes: Any
+        ) -> TaskInstanceResponse: ...
+        @overload
+        async def update(
+            self, kind: Literal["variable"], key: str, /, **changes: Any
+        ) -> VariableResponse: ...
+        async def update(self, kind: str, key: str | tuple[str, ...], /, **changes: Any) -> Any:
+            """Change the named fields of a resource, sending only those (with an update_mask where
+            the server takes one); a field the server will not update there is refused before any
+            request. ``key`` is the resource's id, or a tuple for nested ones (dag_run:
+            ``(dag_id, dag_run_id)``). Returns the resource as the server then answers it."""
+
+        @overload
+        async def edit(
+            self, kind: Literal["connection"], key: str, change: Callable[[ConnectionResponse], None], /
+        ) -> ConnectionResponse: ...
+        @overload
+        async def edit(
+            self, kind: Literal["dag"], key: str, change: Callable[[DAGResponse], None], /
+        ) -> DAGResponse: ...
+        @overload
+        async def edit(
+            self, kind: Literal["dag_run"], key: tuple[str, str], change: Callable[[DAGRunResponse], None], /
+        ) -> DAGRunResponse: ...
+        @overload
+        async def edit(
+            self, kind: Literal["pool"], key: str, change: Callable[[PoolResponse], None], /
+        ) -> PoolResponse: ...
+        @overload
+        async def edit(
+            self,
+            kind: Literal["task_instance"],
+            key: tuple[str, str, str],
+            change: Callable[[TaskInstanceResponse], None],
+            /,
+        ) -> TaskInstanceResponse: ...
+        @overload
+        async def edit(
+            self, kind: Literal["variable"], key: str, change: Callable[[VariableResponse], None], /
+        ) -> VariableResponse: ...
+        async def edit(self, kind: str, key: str | tuple[str, ...], change: Callable[[Any], None], /) -> Any:
+            """Read a resource, let ``change`` modify the model in place, send only what changed."""
+
+        async def wait_for_dag_run(
+            self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
+        ) -> DAGRunResponse:
+            """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+    else:
+
+        def update(self, kind, key, /, **changes):
+            return self._update(kind, key, changes)
+
+        def edit(self, kind, key, change, /):
+            return self._edit(kind, key, change)
+
+        def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
+            return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own

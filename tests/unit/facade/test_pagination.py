@@ -520,7 +520,7 @@ def collection(offset: int, size: int = 5) -> DAGCollection:
 
 def test_plan_ahead_keeps_n_pages_in_flight_and_takes_them_in_order() -> None:
     with sync_client() as client:
-        req = pg.plan(client.dag.get_dags, is_async=False, page_size=5, params={})
+        req = pg.plan(client.dag.get_dags, client._major.paged_items, is_async=False, page_size=5, params={})
     pages = {offset: collection(offset) for offset in range(0, N, 5)}
     steps = drive(pg.ahead(req, 2, pg.OVERLAP_WORTHWHILE), pages, waited=0.02)
     assert steps == [
@@ -535,7 +535,7 @@ def test_plan_ahead_keeps_n_pages_in_flight_and_takes_them_in_order() -> None:
 
 def test_plan_ahead_pages_one_at_a_time_when_the_first_page_did_not_wait() -> None:
     with sync_client() as client:
-        req = pg.plan(client.dag.get_dags, is_async=False, page_size=5, params={})
+        req = pg.plan(client.dag.get_dags, client._major.paged_items, is_async=False, page_size=5, params={})
     pages = {offset: collection(offset) for offset in range(0, N, 5)}
     steps = drive(pg.ahead(req, 8, pg.OVERLAP_WORTHWHILE), pages, waited=0.0001)
     assert steps == [pg.Probe(5, 0), "pair"] + [
@@ -545,7 +545,14 @@ def test_plan_ahead_pages_one_at_a_time_when_the_first_page_did_not_wait() -> No
 
 def test_plan_ahead_uses_the_capped_page_size_and_stops_at_max_items() -> None:
     with sync_client() as client:
-        req = pg.plan(client.dag.get_dags, is_async=False, page_size=5, max_items=11, params={})
+        req = pg.plan(
+            client.dag.get_dags,
+            client._major.paged_items,
+            is_async=False,
+            page_size=5,
+            max_items=11,
+            params={},
+        )
     pages = {offset: collection(offset, 3) for offset in range(0, N, 3)}  # the server caps at 3
     steps = drive(pg.ahead(req, 8, 0.0), pages, waited=0.0)
     submitted = [step for step in steps if isinstance(step, pg.Submit)]

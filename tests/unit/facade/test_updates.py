@@ -7,7 +7,6 @@ the exact requests: method, path, query, JSON body and how many were sent.
 from __future__ import annotations
 
 import json
-import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -219,29 +218,6 @@ def test_update_user_fills_the_required_fields_from_a_get(httpx_mock: HTTPXMock,
     ]
     assert isinstance(user, UserCollectionItem)  # what Airflow's spec says PATCH /users/{username} returns
     assert user.last_name == "L"
-
-
-RETURNS = {
-    "dag": "DAG",
-    "pool": "Pool",
-    "variable": "Variable",
-    "connection": "Connection",
-    "user": "UserCollectionItem",
-    "role": "Role",
-    "dag_run": "DAGRun",
-    "task_instance": "TaskInstance",
-}
-
-
-@BOTH
-@pytest.mark.parametrize("kind", list(RETURNS))
-def test_update_overloads_declare_the_model_returned(mode: str, kind: str) -> None:
-    cls = AirflowClient if mode == "sync" else AsyncAirflowClient
-    declared = {
-        overload.__annotations__["kind"]: overload.__annotations__["return"]
-        for overload in typing.get_overloads(cls.update)
-    }
-    assert declared[f"Literal[{kind!r}]"] == f"models.{RETURNS[kind]}"
 
 
 @BOTH

@@ -1,0 +1,109 @@
+"""Read ``spec/<api>/facts.yaml`` (server behaviour the spec does not say) and check it against the
+effective spec, so that a fact naming an operation, a parameter, a model or a field that a new
+release no longer has stops the build, naming the fact.
+
+``make generate`` writes the checked facts into the package as ``_facts.py`` (read by the facade's
+update/edit) and hands the resources to the templates (the typed ``update()`` of each client).
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+from pathlib import Path
+from typing import Any
+
+import corrections
+import yaml
+
+RESOURCE_KEYS = {
+    "keys", "get", "patch", "body", "updatable", "required", "fetch", "non_null", "unmaskable", "calls",
+    "reread", "evidence",
+}  # fmt: skip
+CALL_KEYS = {"call", "body", "field", "fixed"}
+
+
+class FactError(Exception):
+    """A fact that does not hold for the spec it is applied to."""
+
+
+def load(path: Path) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), dict):
+        raise FactError(f"{path}: expected a top-level 'resources' mapping")
+    return doc
+
+
+def _operations(spec: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """operationId -> (path item, operation)."""
+    return {
+        op["operationId"]: (item, op) for *_, item, op in corrections.operations(spec) if "operationId" in op
+    }
+
+
+def _properties(spec: dict[str, Any], name: str) -> set[str]:
+    """The fields of component schema ``name`` (through allOf and $ref)."""
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def fields(schema: dict[str, Any]) -> set[str]:
+        if "$ref" in schema:
+            return fields(schemas[schema["$ref"].rsplit("/", 1)[1]])
+        found = set(schema.get("properties", {}))
+        for part in schema.get("allOf", []):
+            found |= fields(part)
+        return found
+
+    if name not in schemas:
+        raise FactError(f"no schema {name!r}")
+    return fields(schemas[name])
+
+
+def check(facts: dict[str, Any], spec: dict[str, Any]) -> None:
+    """Every operation, path parameter, model and field a fact names exists in ``spec``."""
+    ops = _operations(spec)
+    schemas = spec.get("components", {}).get("schemas", {})
+    for kind, res in facts["resources"].items():
+        where = f"facts: resource {kind!r}"
+        unknown = set(res) - RESOURCE_KEYS
+        if unknown or not res.get("evidence"):
+            raise FactError(f"{where}: unknown keys {sorted(unknown)} or no evidence")
+        named = [res["get"], *([res["patch"]] if "patch" in res else [])]
+        named += [c["call"] for c in res.get("calls", {}).values()]
+        for _tag, op_id in named:
+            if op_id not in ops:
+                raise FactError(f"{where}: no operation {op_id!r}")
+        item, get_op = ops[res["get"][1]]
+        params = {p.get("name") for p in corrections.parameters(spec, item, get_op) if p.get("in") == "path"}
+        if not set(res["keys"]) <= params:
+            raise FactError(f"{where}: {res['get'][1]} has no path parameters {res['keys']}")
+        if "patch" in res:
+            fields = _properties(spec, res["body"]) if res["body"] in schemas else None
+            if fields is None:
+                raise FactError(f"{where}: no schema {res['body']!r}")
+            missing = set(res["updatable"]) - fields
+            if missing:
+                raise FactError(f"{where}: {res['body']} has no fields {sorted(missing)}")
+        elif set(res.get("calls", {})) != set(res["updatable"]):
+            raise FactError(f"{where}: without a patch, every updatable field needs a call")
+        for field, call in res.get("calls", {}).items():
+            if set(call) - CALL_KEYS or call["field"] not in _properties(spec, call["body"]):
+                raise FactError(f"{where}: call for {field!r} names no field of {call['body']}")
+
+
+def python_module(facts: dict[str, Any]) -> str:
+    """The facts as the package's ``_facts.py`` (evidence stays in the YAML)."""
+    resources = {
+        kind: {k: v for k, v in res.items() if k != "evidence"} for kind, res in facts["resources"].items()
+    }
+    return (
+        '"""Server behaviour the spec does not say (spec/<api>/facts.yaml, where each says what the server\n'
+        'answered): what update() and edit() may change on each resource, and how."""\n\n'
+        "from typing import Any\n\n"
+        f"RESOURCES: dict[str, dict[str, Any]] = {pprint.pformat(resources, width=100, sort_dicts=False)}\n"
+    )
+
+
+def jinja(facts: dict[str, Any]) -> str:
+    """What the templates need: each resource's key arity and the operation that reads it."""
+    resources = {kind: {"keys": res["keys"], "get": res["get"]} for kind, res in facts["resources"].items()}
+    return f"{{% set resources = {json.dumps(resources, sort_keys=True)} %}}\n"
