@@ -18,8 +18,9 @@ import yaml
 
 RESOURCE_KEYS = {
     "keys", "get", "patch", "body", "updatable", "required", "fetch", "non_null", "unmaskable", "calls",
-    "reread", "evidence",
+    "reread", "create", "create_body", "delete", "evidence",
 }  # fmt: skip
+TRIGGER_KEYS = {"call", "body", "always", "evidence"}
 CALL_KEYS = {"call", "body", "field", "fixed"}
 
 
@@ -31,6 +32,8 @@ def load(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), dict):
         raise FactError(f"{path}: expected a top-level 'resources' mapping")
+    if not isinstance(doc.get("trigger"), dict):
+        raise FactError(f"{path}: expected a 'trigger' mapping")
     return doc
 
 
@@ -67,7 +70,7 @@ def check(facts: dict[str, Any], spec: dict[str, Any]) -> None:
         unknown = set(res) - RESOURCE_KEYS
         if unknown or not res.get("evidence"):
             raise FactError(f"{where}: unknown keys {sorted(unknown)} or no evidence")
-        named = [res["get"], *([res["patch"]] if "patch" in res else [])]
+        named = [res["get"], *[res[k] for k in ("patch", "create", "delete") if k in res]]
         named += [c["call"] for c in res.get("calls", {}).values()]
         for _tag, op_id in named:
             if op_id not in ops:
@@ -88,6 +91,14 @@ def check(facts: dict[str, Any], spec: dict[str, Any]) -> None:
         for field, call in res.get("calls", {}).items():
             if set(call) - CALL_KEYS or call["field"] not in _properties(spec, call["body"]):
                 raise FactError(f"{where}: call for {field!r} names no field of {call['body']}")
+        if ("create" in res) != ("create_body" in res) or res.get("create_body", "") not in {"", *schemas}:
+            raise FactError(f"{where}: create and create_body (a schema of the spec) go together")
+    trigger = facts["trigger"]
+    if set(trigger) - TRIGGER_KEYS or not trigger.get("evidence") or trigger["call"][1] not in ops:
+        raise FactError(f"facts: trigger: unknown keys, no evidence, or no operation {trigger['call'][1]!r}")
+    unknown_fields = set(trigger.get("always", {})) - _properties(spec, trigger["body"])
+    if unknown_fields:
+        raise FactError(f"facts: trigger: {trigger['body']} has no fields {sorted(unknown_fields)}")
 
 
 def python_module(facts: dict[str, Any]) -> str:
@@ -95,15 +106,28 @@ def python_module(facts: dict[str, Any]) -> str:
     resources = {
         kind: {k: v for k, v in res.items() if k != "evidence"} for kind, res in facts["resources"].items()
     }
+    trigger = {k: v for k, v in facts["trigger"].items() if k != "evidence"}
     return (
         '"""Server behaviour the spec does not say (spec/<api>/facts.yaml, where each says what the server\n'
-        'answered): what update() and edit() may change on each resource, and how."""\n\n'
+        'answered): what create/update/edit/delete do on each resource, and how a run is triggered."""\n\n'
         "from typing import Any\n\n"
-        f"RESOURCES: dict[str, dict[str, Any]] = {pprint.pformat(resources, width=100, sort_dicts=False)}\n"
+        f"RESOURCES: dict[str, dict[str, Any]] = {pprint.pformat(resources, width=100, sort_dicts=False)}\n\n"
+        f"TRIGGER: dict[str, Any] = {pprint.pformat(trigger, width=100, sort_dicts=False)}\n"
     )
 
 
 def jinja(facts: dict[str, Any]) -> str:
     """What the templates need: each resource's key arity and the operation that reads it."""
-    resources = {kind: {"keys": res["keys"], "get": res["get"]} for kind, res in facts["resources"].items()}
-    return f"{{% set resources = {json.dumps(resources, sort_keys=True)} %}}\n"
+    resources = {
+        kind: {
+            "keys": res["keys"],
+            "get": res["get"],
+            "create": res.get("create", ""),
+            "delete": "delete" in res,
+        }
+        for kind, res in facts["resources"].items()
+    }
+    return (
+        f"{{% set resources = {json.dumps(resources, sort_keys=True)} %}}\n"
+        f"{{% set trigger = {json.dumps(facts['trigger']['call'])} %}}\n"
+    )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_rest_v1.types import UNSET, Unset
 
 from . import errors
+from ._connect import airflow_major, async_airflow_major, connect, connect_async
 from ._datetimes import as_utc
 from ._retry import RetryPolicy
 from ._v1 import AirflowClient, AsyncAirflowClient
@@ -39,7 +40,11 @@ __all__ = [
     "RetryPolicy",
     "SessionCookieAuth",
     "Unset",
+    "airflow_major",
     "as_utc",
+    "async_airflow_major",
+    "connect",
+    "connect_async",
     "errors",
 ]
 

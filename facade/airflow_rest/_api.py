@@ -48,6 +48,12 @@ class Api:
         return resources(import_module(f"{self.package}._facts").RESOURCES)
 
     @cached_property
+    def trigger(self) -> Mapping[str, Any]:
+        """How a run is triggered: operation, body model, fields always sent."""
+        trigger: Mapping[str, Any] = import_module(f"{self.package}._facts").TRIGGER
+        return trigger
+
+    @cached_property
     def models(self) -> Any:
         return import_module(f"{self.package}.models")
 

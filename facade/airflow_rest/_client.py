@@ -457,6 +457,28 @@ class SyncClient(_Base):
         except StopIteration as stop:
             return stop.value
 
+    def _create(self, kind: str, fields: dict[str, Any], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return self._run_flow(up.create_flow(self._major.models, spec, fields))
+
+    def _read(self, kind: str, key: str | tuple[str, ...], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return self._run_flow(up.read_flow(spec, up.key_args(spec, key)))
+
+    def _delete(self, kind: str, key: str | tuple[str, ...], /) -> None:
+        spec = up.resource(self._major.resources, kind)
+        self._run_flow(up.delete_flow(spec, up.key_args(spec, key)))
+
+    def _trigger_dag_run(self, dag_id: str, fields: dict[str, Any], /) -> Any:
+        return self._run_flow(up.trigger_flow(self._major.models, self._major.trigger, dag_id, fields))
+
+    def _task_log(
+        self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, map_index: int | None, /
+    ) -> str:
+        more = {} if map_index is None else {"map_index": map_index}
+        get_log: Callable[..., Any] = self.task_instance.get_log  # type: ignore[attr-defined]
+        return up.log_text(get_log(dag_id, dag_run_id, task_id, try_number, full_content=True, **more))
+
     def _wait_for_dag_run(self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /) -> Any:
         _check_wait(timeout, poll_interval)
         deadline = self._monotonic() + timeout
@@ -687,6 +709,28 @@ class AsyncClient(_Base):
                 group, operation, kwargs = flow.send(result)
         except StopIteration as stop:
             return stop.value
+
+    async def _create(self, kind: str, fields: dict[str, Any], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return await self._run_flow(up.create_flow(self._major.models, spec, fields))
+
+    async def _read(self, kind: str, key: str | tuple[str, ...], /) -> Any:
+        spec = up.resource(self._major.resources, kind)
+        return await self._run_flow(up.read_flow(spec, up.key_args(spec, key)))
+
+    async def _delete(self, kind: str, key: str | tuple[str, ...], /) -> None:
+        spec = up.resource(self._major.resources, kind)
+        await self._run_flow(up.delete_flow(spec, up.key_args(spec, key)))
+
+    async def _trigger_dag_run(self, dag_id: str, fields: dict[str, Any], /) -> Any:
+        return await self._run_flow(up.trigger_flow(self._major.models, self._major.trigger, dag_id, fields))
+
+    async def _task_log(
+        self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, map_index: int | None, /
+    ) -> str:
+        more = {} if map_index is None else {"map_index": map_index}
+        get_log: Callable[..., Awaitable[Any]] = self.task_instance.get_log  # type: ignore[attr-defined]
+        return up.log_text(await get_log(dag_id, dag_run_id, task_id, try_number, full_content=True, **more))
 
     async def _wait_for_dag_run(
         self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /

@@ -1,4 +1,5 @@
-"""Changing a resource by naming only the fields to change, or by editing a fetched copy.
+"""Resources by kind: create, read, change (by naming only the fields to change, or by editing a
+fetched copy) and delete; triggering a run and reading a task's log. The same calls on both majors.
 
 ``client.update("pool", "etl", slots=8)`` sends ``PATCH .../pools/etl?update_mask=slots`` with
 ``{"slots": 8}``; ``client.edit("pool", "etl", lambda pool: ...)`` fetches the pool, lets the
@@ -14,6 +15,7 @@ What each resource accepts is server behaviour, different for each major: it is 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
@@ -36,6 +38,9 @@ class ResourceSpec:
     __slots__ = (
         "body_model",
         "calls",
+        "create",
+        "create_body",
+        "delete",
         "fetch",
         "get",
         "keys",
@@ -62,6 +67,9 @@ class ResourceSpec:
         self.non_null: tuple[str, ...] = tuple(fact.get("non_null", ()))
         self.unmaskable: tuple[str, ...] = tuple(fact.get("unmaskable", ()))
         self.reread: bool = bool(fact.get("reread", False))
+        self.create: tuple[str, str] | None = tuple(fact["create"]) if "create" in fact else None
+        self.create_body: str = fact.get("create_body", "")
+        self.delete: tuple[str, str] | None = tuple(fact["delete"]) if "delete" in fact else None
         self.calls = {
             name: FieldCall(tuple(c["call"]), c["body"], c["field"], c.get("fixed", {}))
             for name, c in fact.get("calls", {}).items()
@@ -221,3 +229,59 @@ def edit_flow(
     changes = diff(before, plain(model))
     check_changes(spec, changes)
     return (yield from _send_changes(models, spec, keys, changes, before))
+
+
+def read_flow(spec: ResourceSpec, keys: Mapping[str, str]) -> Generator[Call, Any, Any]:
+    return (yield (*spec.get, dict(keys)))
+
+
+def create_flow(models: Any, spec: ResourceSpec, fields: Mapping[str, Any]) -> Generator[Call, Any, Any]:
+    """Create from the body model's fields: an unknown field is a TypeError before any request."""
+    if spec.create is None:
+        raise ValueError(f"cannot create a {spec.kind} through the REST API")
+    body = getattr(models, spec.create_body)(**fields)
+    return (yield (*spec.create, {"body": body}))
+
+
+def delete_flow(spec: ResourceSpec, keys: Mapping[str, str]) -> Generator[Call, Any, None]:
+    if spec.delete is None:
+        raise ValueError(f"cannot delete a {spec.kind} through the REST API")
+    yield (*spec.delete, dict(keys))
+
+
+def trigger_flow(
+    models: Any, trigger: Mapping[str, Any], dag_id: str, fields: Mapping[str, Any]
+) -> Generator[Call, Any, Any]:
+    """Start a run: the fields given, and those the server needs even when empty (facts)."""
+    if not isinstance(dag_id, str) or not dag_id:
+        raise TypeError(f"dag_id must be a non-empty string, got {dag_id!r}")
+    given = {k: v for k, v in fields.items() if v is not None}
+    body = getattr(models, trigger["body"])(**{**trigger.get("always", {}), **given})
+    return (yield (*trigger["call"], {"dag_id": dag_id, "body": body}))
+
+
+def log_text(answer: Any) -> str:
+    """A task log answer as text. Airflow 2 sends the repr of a list of (host, text) pairs; Airflow 3
+    a list of structured messages (``event``, ``timestamp``, ``level``...) or of lines."""
+    content = getattr(answer, "content", answer)
+    if isinstance(content, str):
+        import ast
+
+        try:
+            pairs = ast.literal_eval(content)
+        except (ValueError, SyntaxError):
+            return content
+        if isinstance(pairs, list) and all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            return "".join(str(text) for _host, text in pairs)
+        return content
+    lines = []
+    for message in content if isinstance(content, list) else []:
+        if isinstance(message, str):
+            lines.append(message)
+            continue
+        extra = getattr(message, "additional_properties", {})
+        stamp = getattr(message, "timestamp", None)
+        when = stamp.isoformat() if isinstance(stamp, datetime.datetime) else None
+        parts = [when, extra.get("level"), getattr(message, "event", "")]
+        lines.append(" ".join(str(p) for p in parts if p))
+    return "\n".join(lines) + ("\n" if lines else "")

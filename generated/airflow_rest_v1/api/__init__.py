@@ -16,6 +16,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
+    import datetime
+
     import httpx
 
     from ..models.action import Action
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from ..models.task_instance_collection import TaskInstanceCollection
     from ..models.task_instance_history import TaskInstanceHistory
     from ..models.task_instance_history_collection import TaskInstanceHistoryCollection
+    from ..models.user import User
     from ..models.user_collection import UserCollection
     from ..models.user_collection_item import UserCollectionItem
     from ..models.variable import Variable
@@ -294,6 +297,13 @@ class Operations:
         def _wait_for_dag_run(
             self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
         ) -> Any: ...
+        def _create(self, kind: str, fields: dict[str, Any], /) -> Any: ...
+        def _read(self, kind: str, key: str | tuple[str, ...], /) -> Any: ...
+        def _delete(self, kind: str, key: str | tuple[str, ...], /) -> Any: ...
+        def _trigger_dag_run(self, dag_id: str, fields: dict[str, Any], /) -> Any: ...
+        def _task_log(
+            self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, map_index: int | None, /
+        ) -> Any: ...
 
         @overload
         def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> Connection: ...
@@ -356,6 +366,65 @@ class Operations:
             self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
         ) -> DAGRun:
             """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+
+        @overload
+        def read(self, kind: Literal["connection"], key: str, /) -> Connection: ...
+        @overload
+        def read(self, kind: Literal["dag"], key: str, /) -> DAG: ...
+        @overload
+        def read(self, kind: Literal["dag_run"], key: tuple[str, str], /) -> DAGRun: ...
+        @overload
+        def read(self, kind: Literal["pool"], key: str, /) -> Pool: ...
+        @overload
+        def read(self, kind: Literal["role"], key: str, /) -> Role: ...
+        @overload
+        def read(self, kind: Literal["task_instance"], key: tuple[str, str, str], /) -> TaskInstance: ...
+        @overload
+        def read(self, kind: Literal["user"], key: str, /) -> UserCollectionItem: ...
+        @overload
+        def read(self, kind: Literal["variable"], key: str, /) -> Variable: ...
+        def read(self, kind: str, key: str | tuple[str, ...], /) -> Any:
+            """The resource ``kind`` named by ``key`` (as for update)."""
+
+        @overload
+        def create(self, kind: Literal["connection"], /, **fields: Any) -> Connection: ...
+        @overload
+        def create(self, kind: Literal["pool"], /, **fields: Any) -> Pool: ...
+        @overload
+        def create(self, kind: Literal["role"], /, **fields: Any) -> Role: ...
+        @overload
+        def create(self, kind: Literal["user"], /, **fields: Any) -> User: ...
+        @overload
+        def create(self, kind: Literal["variable"], /, **fields: Any) -> Variable: ...
+        def create(self, kind: str, /, **fields: Any) -> Any:
+            """Create a resource from its fields (those of its body model); returns what the server made."""
+
+        def delete(
+            self, kind: Literal["connection", "pool", "role", "user", "variable"], key: str, /
+        ) -> None:
+            """Delete the resource ``kind`` named by ``key``; ``NotFoundError`` when there is none."""
+
+        def trigger_dag_run(
+            self,
+            dag_id: str,
+            *,
+            dag_run_id: str | None = None,
+            conf: dict[str, Any] | None = None,
+            logical_date: datetime.datetime | None = None,
+            note: str | None = None,
+        ) -> DAGRun:
+            """Start a run of ``dag_id``; what is not given is left to the server."""
+
+        def task_log(
+            self,
+            dag_id: str,
+            dag_run_id: str,
+            task_id: str,
+            try_number: int = 1,
+            *,
+            map_index: int | None = None,
+        ) -> str:
+            """The whole log of one try of a task instance, as text."""
     else:
 
         def update(self, kind, key, /, **changes):
@@ -366,6 +435,22 @@ class Operations:
 
         def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
             return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
+
+        def read(self, kind, key, /):
+            return self._read(kind, key)
+
+        def create(self, kind, /, **fields):
+            return self._create(kind, fields)
+
+        def delete(self, kind, key, /):
+            return self._delete(kind, key)
+
+        def trigger_dag_run(self, dag_id, *, dag_run_id=None, conf=None, logical_date=None, note=None):
+            fields = {"dag_run_id": dag_run_id, "conf": conf, "logical_date": logical_date, "note": note}
+            return self._trigger_dag_run(dag_id, fields)
+
+        def task_log(self, dag_id, dag_run_id, task_id, try_number=1, *, map_index=None):
+            return self._task_log(dag_id, dag_run_id, task_id, try_number, map_index)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own
@@ -766,6 +851,13 @@ class AsyncOperations:
         def _wait_for_dag_run(
             self, dag_id: str, dag_run_id: str, timeout: float, poll_interval: float, /
         ) -> Any: ...
+        def _create(self, kind: str, fields: dict[str, Any], /) -> Any: ...
+        def _read(self, kind: str, key: str | tuple[str, ...], /) -> Any: ...
+        def _delete(self, kind: str, key: str | tuple[str, ...], /) -> Any: ...
+        def _trigger_dag_run(self, dag_id: str, fields: dict[str, Any], /) -> Any: ...
+        def _task_log(
+            self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, map_index: int | None, /
+        ) -> Any: ...
 
         @overload
         async def update(self, kind: Literal["connection"], key: str, /, **changes: Any) -> Connection: ...
@@ -830,6 +922,67 @@ class AsyncOperations:
             self, dag_id: str, dag_run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0
         ) -> DAGRun:
             """Poll a DAG run until it succeeds or fails; ``WaitTimeoutError`` after ``timeout`` seconds."""
+
+        @overload
+        async def read(self, kind: Literal["connection"], key: str, /) -> Connection: ...
+        @overload
+        async def read(self, kind: Literal["dag"], key: str, /) -> DAG: ...
+        @overload
+        async def read(self, kind: Literal["dag_run"], key: tuple[str, str], /) -> DAGRun: ...
+        @overload
+        async def read(self, kind: Literal["pool"], key: str, /) -> Pool: ...
+        @overload
+        async def read(self, kind: Literal["role"], key: str, /) -> Role: ...
+        @overload
+        async def read(
+            self, kind: Literal["task_instance"], key: tuple[str, str, str], /
+        ) -> TaskInstance: ...
+        @overload
+        async def read(self, kind: Literal["user"], key: str, /) -> UserCollectionItem: ...
+        @overload
+        async def read(self, kind: Literal["variable"], key: str, /) -> Variable: ...
+        async def read(self, kind: str, key: str | tuple[str, ...], /) -> Any:
+            """The resource ``kind`` named by ``key`` (as for update)."""
+
+        @overload
+        async def create(self, kind: Literal["connection"], /, **fields: Any) -> Connection: ...
+        @overload
+        async def create(self, kind: Literal["pool"], /, **fields: Any) -> Pool: ...
+        @overload
+        async def create(self, kind: Literal["role"], /, **fields: Any) -> Role: ...
+        @overload
+        async def create(self, kind: Literal["user"], /, **fields: Any) -> User: ...
+        @overload
+        async def create(self, kind: Literal["variable"], /, **fields: Any) -> Variable: ...
+        async def create(self, kind: str, /, **fields: Any) -> Any:
+            """Create a resource from its fields (those of its body model); returns what the server made."""
+
+        async def delete(
+            self, kind: Literal["connection", "pool", "role", "user", "variable"], key: str, /
+        ) -> None:
+            """Delete the resource ``kind`` named by ``key``; ``NotFoundError`` when there is none."""
+
+        async def trigger_dag_run(
+            self,
+            dag_id: str,
+            *,
+            dag_run_id: str | None = None,
+            conf: dict[str, Any] | None = None,
+            logical_date: datetime.datetime | None = None,
+            note: str | None = None,
+        ) -> DAGRun:
+            """Start a run of ``dag_id``; what is not given is left to the server."""
+
+        async def task_log(
+            self,
+            dag_id: str,
+            dag_run_id: str,
+            task_id: str,
+            try_number: int = 1,
+            *,
+            map_index: int | None = None,
+        ) -> str:
+            """The whole log of one try of a task instance, as text."""
     else:
 
         def update(self, kind, key, /, **changes):
@@ -840,6 +993,22 @@ class AsyncOperations:
 
         def wait_for_dag_run(self, dag_id, dag_run_id, *, timeout=600.0, poll_interval=2.0):
             return self._wait_for_dag_run(dag_id, dag_run_id, timeout, poll_interval)
+
+        def read(self, kind, key, /):
+            return self._read(kind, key)
+
+        def create(self, kind, /, **fields):
+            return self._create(kind, fields)
+
+        def delete(self, kind, key, /):
+            return self._delete(kind, key)
+
+        def trigger_dag_run(self, dag_id, *, dag_run_id=None, conf=None, logical_date=None, note=None):
+            fields = {"dag_run_id": dag_run_id, "conf": conf, "logical_date": logical_date, "note": note}
+            return self._trigger_dag_run(dag_id, fields)
+
+        def task_log(self, dag_id, dag_run_id, task_id, try_number=1, *, map_index=None):
+            return self._task_log(dag_id, dag_run_id, task_id, try_number, map_index)
 
     if TYPE_CHECKING:
         # What type checkers see: the item type follows the operation, and the operation's own
