@@ -1,26 +1,38 @@
-"""Show what changed in Airflow's REST API v1 spec between two versions.
+"""Show what changed in Airflow's REST API spec between two releases, within a major or across.
 
-    python scripts/spec_diff.py FROM TO
+    python scripts/spec_diff.py FROM TO [--json]
 
-FROM and TO are each an Airflow version (``2.10.5``; the spec is taken from the
-apache-airflow wheel, see ``fetch_spec.py``) or the path of a YAML/JSON spec file.
-The report lists the operations and the schemas (``components/schemas``) that were
-added, removed or changed, in a stable sorted order. It is a report, not a gate:
-the exit status is 0 whatever the differences are.
+FROM and TO are each an Airflow version (``2.10.5``, ``3.3.2``: the release's spec files are taken
+from its wheel and, for 3.x, merged as ``scripts/majors.py`` says; see ``fetch_spec.py``) or the
+path of a YAML/JSON spec file. It is a report, not a gate: the exit status is 0 whatever the
+differences are. ``--json`` prints the same findings as JSON for tools.
 
-Descriptions, summaries and examples are not compared. ``$ref`` to
-``components/parameters``, ``components/responses`` and ``components/requestBodies``
-are resolved; schema references are compared by name (a change inside a referenced
-schema is reported once, under "Schemas changed"), except that ``allOf`` is flattened
-so that a schema built from parts reports the fields of all its parts.
+Within one major (2.x -> 2.x, 3.x -> 3.x) the report lists the operations and the schemas
+(``components/schemas``) that were added, removed or changed, in a stable sorted order.
+Descriptions, summaries and examples are not compared. ``$ref`` to ``components/parameters``,
+``components/responses`` and ``components/requestBodies`` are resolved; schema references are
+compared by name (a change inside a referenced schema is reported once, under "Schemas changed"),
+except that ``allOf`` is flattened so that a schema built from parts reports the fields of all its
+parts. OpenAPI 3.1's nullable forms (``anyOf`` with ``{"type": "null"}``, ``type: [X, "null"]``)
+read as 3.0's ``nullable: true``.
+
+From Airflow 2 (``/api/v1``) to Airflow 3 (``/api/v2``) operations are matched by what they do:
+by path after normalising it (API prefix dropped, path parameter names and a literal ``~`` ignored,
+datasets read as assets) and method, then by the known moves in ``spec_diff_v1_v2.yaml``, then by
+operationId. For each matched pair the report gives both operationIds, the request and response
+schemas and how their fields changed: renamed (a removed and an added field whose names the known
+renames relate), removed, added, or of another type. Then the v1 operations with no counterpart
+(and where they went, if known) and the new v2 operations by tag.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,6 +233,43 @@ def _ref_name(obj: Any) -> str | None:
     if isinstance(obj, Mapping) and isinstance(obj.get("$ref"), str):
         return str(obj["$ref"]).rsplit("/", 1)[-1]
     return None
+
+
+def _is_null_type(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and schema.get("type") == "null" and len(schema) <= 2
+
+
+def normalise_nullable(node: Any) -> Any:
+    """A copy of ``node`` with OpenAPI 3.1's nullable forms written as 3.0's ``nullable: true``.
+
+    ``anyOf``/``oneOf`` with a ``{"type": "null"}`` part loses that part (a single remaining part
+    takes its place), and ``type: [X, "null"]`` becomes ``type: X``. Airflow 3's spec says
+    "optional" this way; Airflow 2's says ``nullable: true``: after this both compare alike.
+    """
+    if isinstance(node, list):
+        return [normalise_nullable(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out: dict[str, Any] = {key: normalise_nullable(value) for key, value in node.items()}
+    kind = out.get("type")
+    if isinstance(kind, list) and "null" in kind and len(kind) > 1:
+        rest = [k for k in kind if k != "null"]
+        out["type"] = rest[0] if len(rest) == 1 else rest
+        out["nullable"] = True
+    for key in _COMPOSITES[1:]:
+        parts = out.get(key)
+        if not isinstance(parts, list) or not any(_is_null_type(p) for p in parts):
+            continue
+        rest = [p for p in parts if not _is_null_type(p)]
+        if not rest:
+            continue
+        del out[key]
+        if len(rest) == 1 and isinstance(rest[0], Mapping):
+            out = {**out, **rest[0]}
+        else:
+            out[key] = rest
+        out["nullable"] = True
+    return out
 
 
 def _schemas(spec: Spec) -> Mapping[str, Any]:
@@ -659,6 +708,7 @@ def diff_operation(
 
 def diff_specs(old: Spec, new: Spec) -> SpecDiff:
     """Everything that changed from ``old`` to ``new`` (two parsed OpenAPI 3 documents)."""
+    old, new = normalise_nullable(old), normalise_nullable(new)
     old_ops, new_ops = _operations(old), _operations(new)
 
     def op(key: tuple[str, str], ops: Mapping[tuple[str, str], tuple[Mapping[str, Any], Any]]) -> Operation:
@@ -752,27 +802,853 @@ def render(diff: SpecDiff, from_label: str, to_label: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# --------------------------------------------------------------------------- across majors
+
+MOVES_FILE = Path(__file__).resolve().with_name("spec_diff_v1_v2.yaml")
+_API_PREFIX_RE = re.compile(r"^/api/v\d+(?=/|$)")
+_PATH_PARAM_RE = re.compile(r"^\{[^}]*\}$")
+_LITERAL_ALL = "~"  # Airflow 2's "every DAG / every run" where Airflow 3 has a path parameter
+_WIDTH = 100
+
+PairKey = tuple[str, str, str]  # (v1 schema, v2 schema, "request" or "response")
+OpKey = tuple[str, str]  # (method, path)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    old: str
+    new: str
+    schemas: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Moves:
+    """The known renames and moves from v1 to v2, as ``spec_diff_v1_v2.yaml`` lists them."""
+
+    words: tuple[tuple[str, str], ...] = ()
+    operations: tuple[tuple[str, str, str | None], ...] = ()  # ("METHOD /old", "METHOD /new", note)
+    moved: tuple[tuple[str, str], ...] = ()  # ("METHOD /old" or "/prefix", what to use now)
+    fields: tuple[FieldRule, ...] = ()
+
+
+def load_moves(path: Path = MOVES_FILE) -> Moves:
+    """Read the known renames and moves; an entry without its keys or its source stops the run."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+    def entries(section: str, *keys: str) -> list[Mapping[str, Any]]:
+        found = data.get(section) or []
+        for entry in found:
+            missing = [k for k in (*keys, "source") if not isinstance(entry, Mapping) or not entry.get(k)]
+            if missing:
+                raise SystemExit(f"{path.name}: {section} entry {entry!r} lacks {', '.join(missing)}")
+        return list(found)
+
+    return Moves(
+        words=tuple((str(e["old"]), str(e["new"])) for e in entries("words", "old", "new")),
+        operations=tuple(
+            (str(e["old"]), str(e["new"]), e.get("note")) for e in entries("operations", "old", "new")
+        ),
+        moved=tuple((str(e["old"]), str(e["now"])) for e in entries("moved", "old", "now")),
+        fields=tuple(
+            FieldRule(
+                str(e["old"]), str(e["new"]), tuple(str(s) for s in e.get("schemas") or ()), e.get("note")
+            )
+            for e in entries("fields", "old", "new")
+        ),
+    )
+
+
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def substitute(name: str, words: Iterable[tuple[str, str]]) -> str:
+    """``name`` with each known word replaced, also where it starts with a capital."""
+    for old, new in words:
+        name = name.replace(old, new).replace(_capitalised(old), _capitalised(new))
+    return name
+
+
+def normalise_path(path: str, words: Iterable[tuple[str, str]] = ()) -> str:
+    """The part of a path that says what it is: no ``/api/vN`` prefix, every path parameter and a
+    literal ``~`` written ``{}``, the known words substituted (``/datasets/{uri}`` -> ``/assets/{}``)."""
+    words = tuple(words)
+    segments = []
+    for segment in (_API_PREFIX_RE.sub("", path) or "/").strip("/").split("/"):
+        if segment == _LITERAL_ALL or _PATH_PARAM_RE.match(segment):
+            segments.append("{}")
+        elif segment:
+            segments.append(substitute(segment, words))
+    return "/" + "/".join(segments)
+
+
+def _parse_operation(text: str, words: Iterable[tuple[str, str]]) -> OpKey:
+    method, _, path = text.strip().partition(" ")
+    return (method.lower(), normalise_path(path.strip(), words))
+
+
+def _path_tokens(path: str) -> list[str]:
+    """The path parameters of ``path`` in order, a literal ``~`` included as ``~``."""
+    return [
+        segment if segment == _LITERAL_ALL else segment[1:-1]
+        for segment in path.strip("/").split("/")
+        if segment == _LITERAL_ALL or _PATH_PARAM_RE.match(segment)
+    ]
+
+
+@dataclass(frozen=True)
+class FieldRename:
+    old: str
+    new: str
+    type: str  # the v1 field's type
+    changes: tuple[str, ...] = ()
+    note: str | None = None
+    kept: bool = False  # the v1 schema had the new name too (the preferred alias)
+
+    @property
+    def label(self) -> str:
+        details = [self.type, *self.changes]
+        if self.note:
+            details.append(self.note)
+        if self.kept:
+            details.append(f"2.x had {self.new} too")
+        return f"{self.old} -> {self.new} ({'; '.join(details)})"
+
+
+@dataclass(frozen=True)
+class SchemaPair:
+    """How the fields of a v1 schema changed in the v2 schema matched to it."""
+
+    old: str
+    new: str
+    direction: str  # "request" or "response": read-only (write-only) v1 fields are left out
+    changes: tuple[str, ...] = ()
+    renamed: tuple[FieldRename, ...] = ()
+    removed: tuple[tuple[str, str], ...] = ()
+    added: tuple[tuple[str, str], ...] = ()
+    changed: tuple[PropertyChange, ...] = ()
+    used_by: tuple[str, ...] = ()  # v1 operationIds whose bodies hold this pair
+
+    @property
+    def key(self) -> PairKey:
+        return (self.old, self.new, self.direction)
+
+    @property
+    def label(self) -> str:
+        return f"{self.old} -> {self.new} ({self.direction})"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.changes or self.renamed or self.removed or self.added or self.changed)
+
+    @property
+    def counts(self) -> str:
+        parts = list(self.changes)
+        for items, word in (
+            (self.renamed, "renamed"),
+            (self.removed, "removed"),
+            (self.added, "added"),
+            (self.changed, "changed"),
+        ):
+            if items:
+                parts.append(f"{len(items)} {word}")
+        return ", ".join(parts) or "no changes"
+
+
+@dataclass(frozen=True)
+class ParameterRename:
+    location: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class BodyChange:
+    role: str  # "request", "response 200", "response 200 -> 201"
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class OperationPair:
+    old: Operation
+    new: Operation
+    how: str  # "path", "known move" or "operationId"
+    note: str | None = None
+    parameters_renamed: tuple[ParameterRename, ...] = ()
+    parameters: tuple[str, ...] = ()  # the other parameter changes, as report lines
+    bodies: tuple[BodyChange, ...] = ()
+    schemas: tuple[str, ...] = ()  # labels of the changed schema pairs its bodies hold
+
+
+@dataclass(frozen=True)
+class RemovedOperation:
+    operation: Operation
+    now: str | None = None  # what to use instead, when known
+
+
+@dataclass(frozen=True)
+class NewOperation:
+    tag: str
+    operation: Operation
+
+
+@dataclass(frozen=True)
+class CrossDiff:
+    old_stats: SpecStats
+    new_stats: SpecStats
+    matched: tuple[OperationPair, ...] = ()
+    removed: tuple[RemovedOperation, ...] = ()
+    added: tuple[NewOperation, ...] = ()
+    schemas: tuple[SchemaPair, ...] = ()  # the pairs with changes
+
+    def counts(self) -> dict[str, int]:
+        """The numbers the summary gives."""
+        return {
+            "matched": len(self.matched),
+            "matched_new_path": sum(
+                1 for m in self.matched if normalise_path(m.old.path) != normalise_path(m.new.path)
+            ),
+            "matched_new_operation_id": sum(
+                1 for m in self.matched if m.old.operation_id != m.new.operation_id
+            ),
+            "schema_pairs_changed": len(self.schemas),
+            "fields_renamed": sum(len(p.renamed) for p in self.schemas),
+            "fields_removed": sum(len(p.removed) for p in self.schemas),
+            "fields_added": sum(len(p.added) for p in self.schemas),
+            "fields_changed": sum(len(p.changed) for p in self.schemas),
+            "parameters_renamed": sum(len(m.parameters_renamed) for m in self.matched),
+            "removed": len(self.removed),
+            "removed_known": sum(1 for r in self.removed if r.now),
+            "new": len(self.added),
+        }
+
+    def renames(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        """Each distinct rename as (kind, old, new, where): fields by v1 schema, parameters by operation."""
+        where: dict[tuple[str, str, str], set[str]] = {}
+        for pair in self.schemas:
+            for rename in pair.renamed:
+                where.setdefault(("field", rename.old, rename.new), set()).add(pair.old)
+        for op in self.matched:
+            for param in op.parameters_renamed:
+                kind = f"{param.location} parameter"
+                where.setdefault((kind, param.old, param.new), set()).add(op.old.operation_id or op.old.label)
+        return [(kind, old, new, tuple(sorted(w))) for (kind, old, new), w in sorted(where.items())]
+
+
+def _is_structured(schema: Any) -> bool:
+    """An object with fields of its own, or a choice of schemas: matched by name, compared by field."""
+    if not isinstance(schema, Mapping):
+        return False
+    if isinstance(schema.get("properties"), Mapping) and schema["properties"]:
+        return True
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and len(parts) > 1:
+        return True
+    return any(isinstance(schema.get(k), list) and schema[k] for k in _COMPOSITES[1:])
+
+
+def _resolve_ref(spec: Spec, schema: Any) -> Any:
+    seen: set[str] = set()
+    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and schema["$ref"] not in seen:
+        seen.add(schema["$ref"])
+        schema = _resolve_pointer(spec, schema["$ref"])
+    return schema
+
+
+def _unwrapped(schema: Any) -> Any:
+    """``schema`` without a single-part ``allOf`` around it (Airflow 2's way to add ``nullable``)."""
+    parts = schema.get("allOf") if isinstance(schema, Mapping) else None
+    if isinstance(parts, list) and len(parts) == 1 and not schema.get("properties"):
+        return parts[0]
+    return schema
+
+
+def shape(schema: Any, spec: Spec) -> str:
+    """What a value looks like on the wire, whatever its schema is called: ``string(date-time)``,
+    ``array[schema]``, ``enum``, ``object`` (free-form), ``schema`` (fields of its own), ``any``."""
+    schema = _unwrapped(schema)
+    if not isinstance(schema, Mapping):
+        return "any"
+    if "$ref" in schema:
+        target = _resolve_ref(spec, schema)
+        if not isinstance(target, Mapping):
+            return "any"
+        if isinstance(target.get("enum"), list):
+            return "enum"
+        return "schema" if _is_structured(target) else shape(target, spec)
+    if isinstance(schema.get("enum"), list):
+        return "enum"
+    if _is_structured(schema):
+        return "schema"
+    kind = schema.get("type")
+    if kind == "array":
+        return f"array[{shape(schema.get('items'), spec)}]"
+    if isinstance(kind, list):
+        return "|".join(sorted(_fmt(k) for k in kind))
+    if kind is None:
+        return "object" if "additionalProperties" in schema else "any"
+    if kind == "object":
+        return "object"
+    fmt = schema.get("format")
+    return f"{kind}({fmt})" if fmt else str(kind)
+
+
+def _nullable(schema: Any, spec: Spec) -> bool:
+    if not isinstance(schema, Mapping):
+        return False
+    if schema.get("nullable"):
+        return True
+    inner = _unwrapped(schema)
+    if inner is not schema:
+        return _nullable(inner, spec)
+    target = _resolve_ref(spec, schema) if "$ref" in schema else None
+    return isinstance(target, Mapping) and bool(target.get("nullable"))
+
+
+def _type_label(schema: Any, spec: Spec) -> str:
+    text = describe(_unwrapped(schema))
+    return text + ", nullable" if _nullable(schema, spec) else text
+
+
+def _enum_changes(old: Any, new: Any, old_spec: Spec, new_spec: Spec) -> list[str]:
+    def values(schema: Any, spec: Spec) -> set[str]:
+        target = _resolve_ref(spec, _unwrapped(schema))
+        found = target.get("enum") if isinstance(target, Mapping) else None
+        return {_fmt(v) for v in found or [] if v is not None}
+
+    old_values, new_values = values(old, old_spec), values(new, new_spec)
+    out = []
+    if new_values - old_values:
+        out.append(f"enum values added: {', '.join(sorted(new_values - old_values))}")
+    if old_values - new_values:
+        out.append(f"enum values removed: {', '.join(sorted(old_values - new_values))}")
+    return out
+
+
+def _alternatives(schema: Any) -> list[Any]:
+    """The parts of a body that is one of several named schemas, else the body itself."""
+    if isinstance(schema, Mapping) and not schema.get("properties"):
+        for key in _COMPOSITES[1:]:
+            parts = schema.get(key)
+            if isinstance(parts, list) and len(parts) > 1 and all(_ref_name(p) for p in parts):
+                return list(parts)
+    return [schema]
+
+
+def _success(op: Mapping[str, Any]) -> tuple[str | None, Any]:
+    """The first 2xx status of an operation and its response."""
+    responses = {str(k): v for k, v in (op.get("responses") or {}).items()}
+    for status in sorted(responses, key=_status_sort_key):
+        if status.startswith("2"):
+            return status, responses[status]
+    return None, None
+
+
+def _json_schema(spec: Spec, obj: Any) -> Any:
+    schemas = _content_schemas(spec, obj)
+    if _JSON_MEDIA in schemas:
+        return schemas[_JSON_MEDIA]
+    return schemas[sorted(schemas)[0]] if schemas else None
+
+
+def _schema_label(schema: Any, inline: str) -> str:
+    if schema is None:
+        return "(no body)"
+    name = _ref_name(schema)
+    if name:
+        return name
+    if _is_structured(schema) and len(_alternatives(schema)) == 1:
+        return f"{inline} (inline)"
+    return describe(schema)
+
+
+class _Across:
+    """Pairs v1 schemas with v2 schemas through the bodies and fields of matched operations."""
+
+    def __init__(self, old_spec: Spec, new_spec: Spec, moves: Moves) -> None:
+        self.old_spec = old_spec
+        self.new_spec = new_spec
+        self.moves = moves
+        self.pairs: dict[PairKey, SchemaPair | None] = {}
+        self.links: dict[PairKey, set[PairKey]] = {}
+
+    def pair(self, old: Any, new: Any, direction: str, old_label: str, new_label: str) -> PairKey:
+        """Compare ``old`` with ``new`` once; the schemas their fields hold are paired in turn."""
+        key = (_ref_name(old) or old_label, _ref_name(new) or new_label, direction)
+        if key not in self.pairs:
+            self.pairs[key] = None
+            self.links[key] = set()
+            self.pairs[key] = self._diff_pair(key, old, new)
+        return key
+
+    def reachable(self, keys: Iterable[PairKey]) -> set[PairKey]:
+        seen: set[PairKey] = set()
+        todo = list(keys)
+        while todo:
+            key = todo.pop()
+            if key not in seen:
+                seen.add(key)
+                todo.extend(self.links.get(key, ()))
+        return seen
+
+    def _props(self, flat: Mapping[str, Any], direction: str) -> dict[str, Any]:
+        hidden = "readOnly" if direction == "request" else "writeOnly"
+        props = flat.get("properties")
+        if not isinstance(props, Mapping):
+            return {}
+        return {str(k): v for k, v in props.items() if not (isinstance(v, Mapping) and v.get(hidden))}
+
+    def _rename_target(self, schema: str, field: str) -> tuple[str | None, str | None]:
+        for rule in self.moves.fields:
+            if rule.old == field and (not rule.schemas or schema in rule.schemas):
+                return rule.new, rule.note
+        target = substitute(field, self.moves.words)
+        return (target, None) if target != field else (None, None)
+
+    def _diff_pair(self, key: PairKey, old: Any, new: Any) -> SchemaPair:
+        old_name, new_name, direction = key
+        flat_old, flat_new = flatten(old, self.old_spec), flatten(new, self.new_spec)
+        if not (_is_structured(flat_old) and _is_structured(flat_new)):
+            if shape(old, self.old_spec) == shape(new, self.new_spec) == "enum":
+                changes = _enum_changes(old, new, self.old_spec, self.new_spec)
+            else:
+                changes = self._value_changes(key, old, new, old_name, new_name)
+            return SchemaPair(old_name, new_name, direction, changes=tuple(changes))
+        old_props, new_props = self._props(flat_old, direction), self._props(flat_new, direction)
+        added = set(new_props) - set(old_props)
+        renamed: list[FieldRename] = []
+        removed: list[tuple[str, str]] = []
+        for name in sorted(set(old_props) - set(new_props)):
+            target, note = self._rename_target(old_name, name)
+            if target is not None and target in new_props and (target in added or target in old_props):
+                added.discard(target)
+                lines = self._value_changes(
+                    key, old_props[name], new_props[target], f"{old_name}.{name}", f"{new_name}.{target}"
+                )
+                old_type = _type_label(old_props[name], self.old_spec)
+                renamed.append(FieldRename(name, target, old_type, tuple(lines), note, target in old_props))
+            else:
+                removed.append((name, _type_label(old_props[name], self.old_spec)))
+        changed: list[PropertyChange] = []
+        for name in sorted(set(old_props) & set(new_props)):
+            lines = self._value_changes(
+                key, old_props[name], new_props[name], f"{old_name}.{name}", f"{new_name}.{name}"
+            )
+            if lines:
+                changed.append(PropertyChange(name, tuple(lines)))
+        return SchemaPair(
+            old_name,
+            new_name,
+            direction,
+            renamed=tuple(renamed),
+            removed=tuple(removed),
+            added=tuple((n, _type_label(new_props[n], self.new_spec)) for n in sorted(added)),
+            changed=tuple(changed),
+        )
+
+    def _value_changes(self, owner: PairKey, old: Any, new: Any, old_label: str, new_label: str) -> list[str]:
+        """How one value's type changed. Schemas of their own on both sides are paired (and their
+        changes reported under that pair); nullable in either spelling is the same."""
+        out: list[str] = []
+        old_shape, new_shape = shape(old, self.old_spec), shape(new, self.new_spec)
+        if old_shape != new_shape:
+            out.append(f"type: {describe(_unwrapped(old))} -> {describe(_unwrapped(new))}")
+        else:
+            old_v, new_v = _unwrapped(old), _unwrapped(new)
+            while shape(old_v, self.old_spec).startswith("array[") and isinstance(new_v, Mapping):
+                old_v, new_v = _unwrapped(old_v.get("items")), _unwrapped(new_v.get("items"))
+                old_label, new_label = old_label + "[]", new_label + "[]"
+            inner = shape(old_v, self.old_spec)
+            if inner == "schema" or (inner == "enum" and _ref_name(old_v) and _ref_name(new_v)):
+                key = self.pair(old_v, new_v, owner[2], old_label, new_label)
+                if key != owner:
+                    self.links[owner].add(key)
+            elif inner == "enum":
+                out.extend(_enum_changes(old_v, new_v, self.old_spec, self.new_spec))
+        old_null, new_null = _nullable(old, self.old_spec), _nullable(new, self.new_spec)
+        if old_null != new_null:
+            out.append(f"nullable: {_fmt(old_null)} -> {_fmt(new_null)}")
+        return out
+
+    def parameters(
+        self, old_key: OpKey, new_key: OpKey, old: tuple[Any, Any], new: tuple[Any, Any]
+    ) -> tuple[list[ParameterRename], list[str]]:
+        """Path parameters compared by position, the others by name with the known words applied."""
+        lines: list[str] = []
+        old_tokens, new_tokens = _path_tokens(old_key[1]), _path_tokens(new_key[1])
+        for index in range(max(len(old_tokens), len(new_tokens))):
+            before = old_tokens[index] if index < len(old_tokens) else None
+            after = new_tokens[index] if index < len(new_tokens) else None
+            if before == after:
+                continue
+            if before == _LITERAL_ALL and after is not None:
+                lines.append(f"path parameter {after}: the literal ~ in {old_key[1]} (pass ~ for every one)")
+            elif before is None:
+                lines.append(f"path parameter added: {after}")
+            elif after is None:
+                lines.append(f"path parameter removed: {before}")
+            else:
+                lines.append(f"path parameter renamed: {before} -> {after}")
+        old_params = {k: v for k, v in _parameters(self.old_spec, *old).items() if k[0] != "path"}
+        new_params = {k: v for k, v in _parameters(self.new_spec, *new).items() if k[0] != "path"}
+        pairs = [(k, k) for k in sorted(set(old_params) & set(new_params), key=lambda k: (k[1], k[0]))]
+        renamed: list[ParameterRename] = []
+        for key in sorted(set(old_params) - set(new_params), key=lambda k: (k[1], k[0])):
+            target = (key[0], substitute(key[1], self.moves.words))
+            if target != key and target in new_params and target not in old_params:
+                renamed.append(ParameterRename(key[0], key[1], target[1]))
+                pairs.append((key, target))
+        gone = {(r.location, r.old) for r in renamed}
+        came = {(r.location, r.new) for r in renamed}
+        for verb, keys in (
+            ("removed", set(old_params) - set(new_params) - gone),
+            ("added", set(new_params) - set(old_params) - came),
+        ):
+            for location in sorted({k[0] for k in keys}):
+                names = ", ".join(sorted(k[1] for k in keys if k[0] == location))
+                lines.append(f"{location} parameters {verb}: {names}")
+        for o, n in pairs:
+            old_p, new_p = old_params[o], new_params[n]
+            old_schema, new_schema = old_p.get("schema"), new_p.get("schema")
+            changes = []
+            if shape(old_schema, self.old_spec) != shape(new_schema, self.new_spec):
+                changes.append(f"type: {describe(old_schema)} -> {describe(new_schema)}")
+            old_default = old_schema.get("default") if isinstance(old_schema, Mapping) else None
+            new_default = new_schema.get("default") if isinstance(new_schema, Mapping) else None
+            if old_default is not None and new_default is not None and old_default != new_default:
+                changes.append(f"default: {_fmt(old_default)} -> {_fmt(new_default)}")
+            changes.extend(_flag_changes(old_p, new_p, ("required",)))
+            lines.extend(f"{n[0]} parameter {n[1]}: {change}" for change in changes)
+        return renamed, lines
+
+    def _lists(self, schema: Any, spec: Spec) -> list[tuple[str, Any]]:
+        """(field, item schema) of each list of schemas among the fields of ``schema``."""
+        props = flatten(schema, spec).get("properties")
+        if not isinstance(props, Mapping):
+            return []
+        return [
+            (str(n), _unwrapped(p).get("items"))
+            for n, p in props.items()
+            if shape(p, spec) == "array[schema]"
+        ]
+
+    def _body(self, op: Mapping[str, Any], body: Any, spec: Spec, direction: str) -> tuple[Any, str]:
+        if body is None:
+            return None, "(none)"
+        schema = _json_schema(spec, body)
+        return schema, _schema_label(schema, f"{op.get('operationId') or '?'} {direction}")
+
+    def bodies(
+        self, old_op: Mapping[str, Any], new_op: Mapping[str, Any]
+    ) -> tuple[list[BodyChange], list[PairKey]]:
+        """The request and success-response bodies of two operations, and the schema pairs they give.
+
+        A v1 body that is one item where v2 answers a page of them is compared with the page's items."""
+        changes: list[BodyChange] = []
+        keys: list[PairKey] = []
+        old_status, old_response = _success(old_op)
+        new_status, new_response = _success(new_op)
+        role = f"response {old_status or '(none)'}"
+        if old_status != new_status:
+            role += f" -> {new_status or '(none)'}"
+        for label, direction, old_body, new_body in (
+            ("request", "request", old_op.get("requestBody"), new_op.get("requestBody")),
+            (role, "response", old_response, new_response),
+        ):
+            if old_body is None and new_body is None:
+                continue
+            old_schema, old_label = self._body(old_op, old_body, self.old_spec, direction)
+            new_schema, new_label = self._body(new_op, new_body, self.new_spec, direction)
+            page = self._lists(new_schema, self.new_spec)
+            if (
+                len(page) == 1
+                and "total_entries" in (flatten(new_schema, self.new_spec).get("properties") or {})
+                and _is_structured(flatten(old_schema, self.old_spec))
+                and not self._lists(old_schema, self.old_spec)
+            ):
+                new_schema = page[0][1]
+                new_label += f" (a page: {page[0][0]}[] of {describe(new_schema)})"
+            changes.append(BodyChange(label, old_label, new_label))
+            if old_schema is None or new_schema is None:
+                continue
+            old_parts, new_parts = _alternatives(old_schema), _alternatives(new_schema)
+            if len(old_parts) > 1 and len(new_parts) > 1:
+                continue
+            for o in old_parts:
+                for n in new_parts:
+                    if {shape(o, self.old_spec), shape(n, self.new_spec)} & {"schema", "enum"}:
+                        keys.append(self.pair(o, n, direction, old_label, new_label))
+        return changes, keys
+
+
+def _now(key: OpKey, moves: Moves) -> str | None:
+    """What a v1 operation with no v2 counterpart is replaced by, if the known moves say."""
+    method, path = key
+    bare = _API_PREFIX_RE.sub("", path) or "/"
+    for old, now in moves.moved:
+        if " " in old:
+            if _parse_operation(old, ()) == (method, normalise_path(bare)):
+                return now
+        elif bare == old or bare.startswith(old.rstrip("/") + "/"):
+            return now
+    return None
+
+
+def _match_operations(
+    old_ops: Mapping[OpKey, Any], new_ops: Mapping[OpKey, Any], moves: Moves
+) -> tuple[list[tuple[OpKey, OpKey, str, str | None]], list[OpKey]]:
+    """(v1, v2, how, note) for each v1 operation that has a v2 counterpart, and those that have none.
+
+    First the known moves, then the same normalised path and method, then (for what is left on
+    both sides) the same method and operationId once the known words are substituted."""
+    words = moves.words
+    new_by_path: dict[OpKey, OpKey] = {}
+    for key in sorted(new_ops, key=_op_sort_key):
+        new_by_path.setdefault((key[0], normalise_path(key[1], words)), key)
+    table = {
+        _parse_operation(o, words): (_parse_operation(n, words), note) for o, n, note in moves.operations
+    }
+    found: list[tuple[OpKey, OpKey, str, str | None]] = []
+    unmatched: list[OpKey] = []
+    for key in sorted(old_ops, key=_op_sort_key):
+        norm = (key[0], normalise_path(key[1], words))
+        if norm in table and table[norm][0] in new_by_path:
+            found.append((key, new_by_path[table[norm][0]], "known move", table[norm][1]))
+        elif norm in new_by_path:
+            found.append((key, new_by_path[norm], "path", None))
+        else:
+            unmatched.append(key)
+    used = {new for _, new, _, _ in found}
+    by_id: dict[tuple[str, str], OpKey] = {}
+    for key in sorted(set(new_ops) - used, key=_op_sort_key):
+        op_id = new_ops[key][0].get("operationId")
+        if op_id:
+            by_id.setdefault((key[0], str(op_id)), key)
+    removed: list[OpKey] = []
+    for key in unmatched:
+        op_id = old_ops[key][0].get("operationId")
+        candidate = by_id.pop((key[0], substitute(str(op_id), words)), None) if op_id else None
+        if candidate is None:
+            removed.append(key)
+        else:
+            found.append((key, candidate, "operationId", None))
+    return sorted(found, key=lambda f: _op_sort_key(f[0])), removed
+
+
+def diff_across(old: Spec, new: Spec, moves: Moves | None = None) -> CrossDiff:
+    """Match the operations and schemas of a v1 spec (``old``) to those of a v2 spec (``new``)."""
+    moves = moves if moves is not None else load_moves()
+    old, new = normalise_nullable(old), normalise_nullable(new)
+    old_ops, new_ops = _operations(old), _operations(new)
+    found, removed = _match_operations(old_ops, new_ops, moves)
+
+    def operation(key: OpKey, ops: Mapping[OpKey, tuple[Mapping[str, Any], Any]]) -> Operation:
+        op_id = ops[key][0].get("operationId")
+        return Operation(key[0], key[1], str(op_id) if op_id is not None else None)
+
+    across = _Across(old, new, moves)
+    used_by: dict[PairKey, set[str]] = {}
+    matched = []
+    for old_key, new_key, how, note in found:
+        old_op, new_op = operation(old_key, old_ops), operation(new_key, new_ops)
+        renamed, lines = across.parameters(old_key, new_key, old_ops[old_key], new_ops[new_key])
+        bodies, keys = across.bodies(old_ops[old_key][0], new_ops[new_key][0])
+        reach = across.reachable(keys)
+        for key in reach:
+            used_by.setdefault(key, set()).add(old_op.operation_id or old_op.label)
+        order = {key: index for index, key in enumerate(keys)}
+        held = sorted(
+            (key for key in reach if (pair := across.pairs.get(key)) is not None and not pair.is_empty),
+            key=lambda key: (order.get(key, len(order)), key),
+        )
+        labels = tuple(f"{o} -> {n} ({d})" for o, n, d in held)
+        matched.append(
+            OperationPair(old_op, new_op, how, note, tuple(renamed), tuple(lines), tuple(bodies), labels)
+        )
+
+    schemas = tuple(
+        dataclasses.replace(pair, used_by=tuple(sorted(used_by.get(key, ()))))
+        for key, pair in sorted(across.pairs.items())
+        if pair is not None and not pair.is_empty
+    )
+    used = {new_key for _, new_key, _, _ in found}
+    added = [
+        NewOperation(str((new_ops[key][0].get("tags") or ["(no tag)"])[0]), operation(key, new_ops))
+        for key in sorted(set(new_ops) - used, key=_op_sort_key)
+    ]
+    return CrossDiff(
+        old_stats=stats(old),
+        new_stats=stats(new),
+        matched=tuple(matched),
+        removed=tuple(RemovedOperation(operation(key, old_ops), _now(key, moves)) for key in removed),
+        added=tuple(sorted(added, key=lambda a: a.tag.lower())),
+        schemas=schemas,
+    )
+
+
+def _wrap(line: str) -> list[str]:
+    """A long report line broken at spaces, continued on lines indented by two."""
+    return textwrap.wrap(
+        line, _WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    ) or [line]
+
+
+def render_across(diff: CrossDiff, from_label: str, to_label: str) -> str:
+    """The plain-text (Markdown-ish) report of ``diff``: summary, renames, matched, removed, new."""
+    n = diff.counts()
+    summary = [
+        f"Summary: {from_label}: {_stats_text(diff.old_stats)}; {to_label}: {_stats_text(diff.new_stats)}.",
+        f"Matched: {n['matched']} operations ({n['matched_new_path']} under another path, "
+        f"{n['matched_new_operation_id']} with another operationId); {n['schema_pairs_changed']} schema "
+        f"pairs changed.",
+        f"Fields: {n['fields_renamed']} renamed, {n['fields_removed']} removed, {n['fields_added']} added, "
+        f"{n['fields_changed']} changed. Parameters: {n['parameters_renamed']} renamed.",
+        f"Removed: {n['removed']} operations ({n['removed_known']} with a known replacement). "
+        f"New: {n['new']} operations.",
+        f"Known renames and moves: scripts/{MOVES_FILE.name}.",
+    ]
+    out = [f"# Airflow REST API across majors: {from_label} -> {to_label}", ""]
+    out += [piece for line in summary for piece in textwrap.wrap(line, _WIDTH)]
+
+    renames = diff.renames()
+    if renames:
+        out += ["", f"## Renamed ({len(renames)})", ""]
+        for kind, old, new, where in renames:
+            out += _wrap(f"- {kind} {old} -> {new}: {', '.join(where)}")
+
+    how = {"path": "", "known move": " (known move)", "operationId": " (matched by operationId)"}
+    by_label = {p.label: p for p in diff.schemas}
+    if diff.matched:
+        out += ["", f"## Matched operations ({len(diff.matched)})"]
+    for m in diff.matched:
+        heading = m.old.operation_id or "?"
+        if m.new.operation_id != m.old.operation_id:
+            heading += f" -> {m.new.operation_id or '?'}"
+        out += ["", f"### {heading}", ""]
+        out.append(f"- {from_label}: {m.old.method.upper()} {m.old.path}")
+        out.append(f"- {to_label}: {m.new.method.upper()} {m.new.path}{how[m.how]}")
+        lines = [f"note: {m.note}"] if m.note else []
+        lines += [f"{r.location} parameter renamed: {r.old} -> {r.new}" for r in m.parameters_renamed]
+        lines += list(m.parameters)
+        lines += [f"{b.role}: {b.old} -> {b.new}" for b in m.bodies]
+        for label in m.schemas:
+            pair = by_label[label]
+            lines.append(f"{'values' if pair.changes else 'fields'} of {label}: {pair.counts}")
+        out += [piece for line in lines for piece in _wrap(f"- {line}")]
+
+    if diff.schemas:
+        out += ["", f"## Schema changes ({len(diff.schemas)})"]
+    for pair in diff.schemas:
+        out += ["", f"### {pair.label}", ""]
+        lines = [f"used by: {', '.join(pair.used_by)}", *pair.changes]
+        lines += [f"renamed: {r.label}" for r in pair.renamed]
+        lines += [f"removed: {name} ({kind})" for name, kind in pair.removed]
+        lines += [f"added: {name} ({kind})" for name, kind in pair.added]
+        lines += [f"{c.name}: {line}" for c in pair.changed for line in c.changes]
+        out += [piece for line in lines for piece in _wrap(f"- {line}")]
+
+    if diff.removed:
+        out += ["", f"## Removed operations ({len(diff.removed)})", ""]
+    for r in diff.removed:
+        out += _wrap(f"- {r.operation.label}" + (f": {r.now}" if r.now else ""))
+
+    if diff.added:
+        out += ["", f"## New operations ({len(diff.added)})"]
+    for tag in sorted({a.tag for a in diff.added}, key=str.lower):
+        ops = [a.operation for a in diff.added if a.tag == tag]
+        out += ["", f"### {tag} ({len(ops)})", ""]
+        out += [f"- {o.label}" for o in ops]
+    return "\n".join(out) + "\n"
+
+
 # --------------------------------------------------------------------------- CLI
 
 
-def load_spec(source: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Source:
+    spec: dict[str, Any]
+    api: str  # "v1" (Airflow 2) or "v2" (Airflow 3)
+    label: str
+
+
+def _api_of(spec: Spec) -> str:
+    """Which API a spec file describes: v2 serves under /api/v2 and is written in OpenAPI 3.1."""
+    paths = spec.get("paths") or {}
+    if any(str(p).startswith("/api/v2") for p in paths) or str(spec.get("openapi", "")).startswith("3.1"):
+        return "v2"
+    return "v1"
+
+
+def spec_of_version(version: str) -> tuple[dict[str, Any], str]:
+    """The spec an Airflow release ships (3.x: the files merged into one) and its API."""
+    scripts_dir = str(Path(__file__).resolve().parent)
+    if scripts_dir not in sys.path:
+        sys.path.insert(0, scripts_dir)
+    from fetch_spec import spec_texts
+    from majors import for_version
+
+    major = for_version(version)
+    documents = [yaml.safe_load(text) for text in spec_texts(version).values()]
+    return major.merge(documents), major.api
+
+
+def load_source(source: str) -> Source:
     """Parse a spec file, or fetch the spec of an Airflow version."""
     path = Path(source)
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    elif _VERSION_RE.match(source):
-        scripts_dir = str(Path(__file__).resolve().parent)
-        if scripts_dir not in sys.path:
-            sys.path.insert(0, scripts_dir)
-        from fetch_spec import spec_text
+        if not isinstance(data, dict):
+            raise SystemExit(f"{source}: not an OpenAPI document")
+        return Source(data, _api_of(data), source)
+    if _VERSION_RE.match(source):
+        data, api = spec_of_version(source)
+        return Source(data, api, source)
+    raise SystemExit(f"{source!r} is neither a spec file nor an Airflow version such as 2.11.2")
 
-        data = yaml.safe_load(spec_text(source))
+
+def load_spec(source: str) -> dict[str, Any]:
+    """Parse a spec file, or fetch the spec of an Airflow version."""
+    return load_source(source).spec
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def report(old: Source, new: Source, as_json: bool = False) -> str:
+    """The report from ``old`` to ``new``: within one API, or from v1 to v2."""
+    if old.api == new.api:
+        diff: SpecDiff | CrossDiff = diff_specs(old.spec, new.spec)
+        kind = "within"
+    elif (old.api, new.api) == ("v1", "v2"):
+        diff = diff_across(old.spec, new.spec)
+        kind = "across"
     else:
-        raise SystemExit(f"{source!r} is neither a spec file nor an Airflow version such as 2.11.2")
-    if not isinstance(data, dict):
-        raise SystemExit(f"{source}: not an OpenAPI document")
-    return data
+        raise SystemExit(f"a report across majors goes from Airflow 2 to 3, not {old.label} -> {new.label}")
+    if as_json:
+        document: dict[str, Any] = {
+            "from": old.label,
+            "to": new.label,
+            "apis": [old.api, new.api],
+            "kind": kind,
+        }
+        if isinstance(diff, CrossDiff):
+            document["counts"] = diff.counts()
+            document["renames"] = [
+                {"kind": k, "old": o, "new": n, "where": list(w)} for k, o, n, w in diff.renames()
+            ]
+        document.update(_jsonable(diff))
+        return json.dumps(document, indent=2) + "\n"
+    if isinstance(diff, CrossDiff):
+        return render_across(diff, old.label, new.label)
+    return render(diff, old.label, new.label)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -780,10 +1656,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=(__doc__ or "").splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("old", metavar="FROM", help="Airflow version (e.g. 2.10.5) or spec file")
-    parser.add_argument("new", metavar="TO", help="Airflow version (e.g. 2.11.2) or spec file")
+    parser.add_argument("new", metavar="TO", help="Airflow version (e.g. 2.11.2 or 3.3.2) or spec file")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     args = parser.parse_args(argv)
-    old, new = load_spec(args.old), load_spec(args.new)
-    sys.stdout.write(render(diff_specs(old, new), args.old, args.new))
+    sys.stdout.write(report(load_source(args.old), load_source(args.new), as_json=args.json))
     return 0
 
 
