@@ -123,3 +123,17 @@ def by_api(api: str) -> Major:
         if major.api == api:
             return major
     raise SystemExit(f"unknown API {api!r}: one of {', '.join(m.api for m in MAJORS)}")
+
+
+def main(argv: list[str]) -> int:
+    """``python scripts/majors.py pinned VERSION``: the pinned release of VERSION's major (for make)."""
+    if len(argv) != 2 or argv[0] != "pinned":
+        raise SystemExit("usage: majors.py pinned VERSION")
+    print(for_version(argv[1]).pinned_version())
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -134,6 +134,8 @@ def model_problems(value: Any, path: str = "") -> list[str]:
     if not attrs.has(type(value)):
         return problems  # JSON as it came: a free-form object (conf, extra, params) holds data, not fields
     declared = [field.name for field in attrs.fields(type(value)) if field.name != "additional_properties"]
+    if not declared:
+        return problems  # a map (ExtraLinks: link name -> URL): its keys are data, not fields
     extra = getattr(value, "additional_properties", {})
     if extra:
         problems.append(f"{path}: undeclared fields {sorted(extra)} on {type(value).__name__}")
