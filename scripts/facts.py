@@ -34,6 +34,9 @@ def load(path: Path) -> dict[str, Any]:
         raise FactError(f"{path}: expected a top-level 'resources' mapping")
     if not isinstance(doc.get("trigger"), dict):
         raise FactError(f"{path}: expected a 'trigger' mapping")
+    secrets = doc.get("secrets")
+    if not isinstance(secrets, dict) or not all(isinstance(v, list) for v in secrets.values()):
+        raise FactError(f"{path}: expected a 'secrets' mapping of model patterns to field lists")
     return doc
 
 
@@ -93,6 +96,17 @@ def check(facts: dict[str, Any], spec: dict[str, Any]) -> None:
                 raise FactError(f"{where}: call for {field!r} names no field of {call['body']}")
         if ("create" in res) != ("create_body" in res) or res.get("create_body", "") not in {"", *schemas}:
             raise FactError(f"{where}: create and create_body (a schema of the spec) go together")
+    for pattern, fields in facts["secrets"].items():
+        models = [
+            n
+            for n in schemas
+            if pattern == "*" or n == pattern or (pattern.endswith("*") and n.startswith(pattern[:-1]))
+        ]
+        found = set().union(*(_properties(spec, n) for n in models)) if models else set()
+        if set(fields) - found:
+            raise FactError(
+                f"facts: secrets {pattern!r}: no such models, or none with {sorted(set(fields) - found)}"
+            )
     trigger = facts["trigger"]
     if set(trigger) - TRIGGER_KEYS or not trigger.get("evidence") or trigger["call"][1] not in ops:
         raise FactError(f"facts: trigger: unknown keys, no evidence, or no operation {trigger['call'][1]!r}")
@@ -128,6 +142,7 @@ def jinja(facts: dict[str, Any]) -> str:
         for kind, res in facts["resources"].items()
     }
     return (
+        f"{{% set secrets = {json.dumps(facts['secrets'], sort_keys=True)} %}}\n"
         f"{{% set resources = {json.dumps(resources, sort_keys=True)} %}}\n"
         f"{{% set trigger = {json.dumps(facts['trigger']['call'])} %}}\n"
     )

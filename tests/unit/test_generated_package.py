@@ -215,3 +215,18 @@ def test_no_public_model_name_is_a_generator_placeholder() -> None:
     ]
     assert placeholders == []
     assert {"DAGSource", "TaskLog", "UserRole", "DatasetAlias", "ProviderCollection"} <= set(models.__all__)
+
+
+def test_v2_reprs_hide_what_the_facts_call_secret() -> None:
+    from airflow_rest_v2.models import ConnectionBody, ConnectionResponse
+
+    body = ConnectionBody(
+        connection_id="c", conn_type="http", password="pw-s3cret", extra='{"t": "tk-s3cret"}'
+    )
+    from .facade.v2_samples import sample
+
+    answer = ConnectionResponse.from_dict(
+        sample("ConnectionResponse", connection_id="c", password="pw-s3cret", extra="tk-s3cret")
+    )
+    for text in (repr(body), repr(answer)):
+        assert "s3cret" not in text and "password='***'" in text and "extra='***'" in text
