@@ -98,9 +98,30 @@ class _RedactHeaders(logging.Filter):
 
 
 # botocore logs each request's parameters (botocore.endpoint) and each response body
-# (botocore.parsers) at DEBUG: MWAA's web and CLI tokens and the bodies InvokeRestApi relays are there.
+# (botocore.parsers) at DEBUG: MWAA's web and CLI tokens and the bodies InvokeRestApi relays are there,
+# and an environment's Airflow configuration options, which may hold secrets (get_environment's
+# answer carries them under Environment; create_environment and update_environment send them).
 BOTOCORE_LOGGERS = ("botocore.endpoint", "botocore.parsers")
 _BOTOCORE_SECRETS = ("WebToken", "CliToken", "Body", "RestApiResponse")
+_BOTOCORE_SECRET_VALUES = ("AirflowConfigurationOptions",)  # its option names stay, its values go
+
+
+def _hide_in(document: object) -> object:
+    """A parsed JSON document with the secret fields hidden at any depth: the value of each field
+    in ``_BOTOCORE_SECRETS``, and each value of an object in ``_BOTOCORE_SECRET_VALUES``."""
+    if isinstance(document, list):
+        return [_hide_in(item) for item in document]
+    if not isinstance(document, dict):
+        return document
+    hidden: dict[str, object] = {}
+    for key, value in document.items():
+        if key in _BOTOCORE_SECRETS:
+            hidden[key] = "***"
+        elif key in _BOTOCORE_SECRET_VALUES:
+            hidden[key] = {name: "***" for name in value} if isinstance(value, dict) else "***"
+        else:
+            hidden[key] = _hide_in(value)
+    return hidden
 
 
 def _hide_fields(body: object) -> object:
@@ -109,17 +130,13 @@ def _hide_fields(body: object) -> object:
     if not isinstance(body, bytes | str):
         return body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if not any(f'"{name}"' in text for name in _BOTOCORE_SECRETS):
+    if not any(f'"{name}"' in text for name in (*_BOTOCORE_SECRETS, *_BOTOCORE_SECRET_VALUES)):
         return body
     try:
         document = json.loads(text)
     except ValueError:
         document = None
-    hidden = (
-        json.dumps({k: "***" if k in _BOTOCORE_SECRETS else v for k, v in document.items()})
-        if isinstance(document, dict)
-        else "***"
-    )
+    hidden = json.dumps(_hide_in(document)) if isinstance(document, dict) else "***"
     return hidden.encode() if isinstance(body, bytes) else hidden
 
 
@@ -131,7 +148,8 @@ def _hide_botocore_arg(arg: object) -> object:
 
 
 class _RedactBotocore(logging.Filter):
-    """Hides MWAA's tokens and the bodies InvokeRestApi relays in botocore's DEBUG records."""
+    """Hides MWAA's tokens, the bodies InvokeRestApi relays and Airflow configuration values in
+    botocore's DEBUG records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
@@ -270,11 +288,16 @@ def finish(response: httpx.Response, operation: str, parse: Callable[[httpx.Resp
         return parse(response)
     except errors_of_decoding as exc:
         content_type = response.headers.get("content-type", "unknown")
+        undeclared = isinstance(exc, UnexpectedStatus | UnexpectedStatusV2)  # its text carries the body
+        if undeclared:
+            cause = f"the spec declares no {response.status_code} answer for this operation"
+        else:
+            cause = f"{type(exc).__name__}: {exc}"
         raise errors.ResponseDecodeError(
             f"{where(operation, response.request)} -> {response.status_code} with a body that does not match "
-            f"the spec ({content_type}, {len(response.content)} bytes): {type(exc).__name__}: {exc}",
+            f"the spec ({content_type}, {len(response.content)} bytes): {cause}",
             response=response,
-        ) from exc
+        ) from (None if undeclared else exc)
     finally:
         if collecting:
             gc.enable()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from . import errors
-from .providers._session import BearerJwt, SessionKind, SessionLogin
+from .providers._shared.session import BearerJwt, SessionKind, SessionLogin
 
 __all__ = ["BasicAuth", "BearerAuth", "PasswordTokenAuth", "SessionCookieAuth"]
 

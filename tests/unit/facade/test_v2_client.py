@@ -366,3 +366,23 @@ def test_a_naive_datetime_is_refused_before_any_request_async() -> None:
     body = TriggerDAGRunPostBody(logical_date=dt.datetime(2026, 1, 1))
     with pytest.raises(errors.NaiveDatetimeError):
         arun(async_client(), lambda c: c.dag_run.trigger_dag_run("etl", body=body))
+
+
+def _undeclared_status(httpx_mock: HTTPXMock) -> None:
+    body = sample("VariableResponse", key="k", value="tok-s3cret")
+    httpx_mock.add_response(method="POST", url=f"{API}/variables", status_code=200, json=body)
+
+
+def test_an_undeclared_success_status_is_an_error_that_shows_no_body(httpx_mock: HTTPXMock) -> None:
+    _undeclared_status(httpx_mock)  # post_variable answers 201 on Airflow 3
+    with sync_client() as client, pytest.raises(errors.ResponseDecodeError) as caught:
+        client.create("variable", key="k", value="tok-s3cret")
+    assert "declares no 200 answer" in str(caught.value) and "s3cret" not in str(caught.value)
+    assert caught.value.__cause__ is None and "s3cret" in caught.value.response.text
+
+
+def test_an_undeclared_success_status_is_an_error_that_shows_no_body_async(httpx_mock: HTTPXMock) -> None:
+    _undeclared_status(httpx_mock)
+    with pytest.raises(errors.ResponseDecodeError) as caught:
+        arun(async_client(), lambda c: c.create("variable", key="k", value="tok-s3cret"))
+    assert "declares no 200 answer" in str(caught.value) and "s3cret" not in str(caught.value)

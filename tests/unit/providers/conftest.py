@@ -31,9 +31,11 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from airflow_rest import AirflowClient, AsyncAirflowClient
+from airflow_rest._client import AsyncClient, SyncClient
 from airflow_rest.providers import astronomer, composer, dms, mwaa
 
 from ..facade.conftest import TLS, AsyncSleepRecorder, SleepRecorder, dag_json
+from ..facade.v2_samples import sample
 
 T = TypeVar("T")
 
@@ -58,6 +60,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <input type="submit" value="Sign In"></form></body></html>
 """
 PROBLEM = {"content-type": "application/problem+json"}
+MWAA_LOGINS = {2: "aws_mwaa/login", 3: "pluginsv2/aws_mwaa/login"}  # the MWAA web login, per major
 
 
 def problem(status: int, title: str, detail: str) -> dict[str, Any]:
@@ -65,22 +68,28 @@ def problem(status: int, title: str, detail: str) -> dict[str, Any]:
 
 
 class FakeAirflow:
-    """An Airflow 2 web server behind a provider login, as one pytest-httpx callback.
+    """An Airflow web server of ``major`` 2 or 3 behind a provider login, as one pytest-httpx callback.
 
-    It answers the DMS login (``GET {root}/login?token=``), the MWAA web login (``POST
-    {root}/aws_mwaa/login``), the MWAA CLI (``POST {root}/aws_mwaa/cli`` with a CLI token it handed
-    out: ``ran: <command>``), Google's token endpoint (``POST TOKEN_URI``) and the REST API under
-    ``{root}/api/v1/`` (a page of five DAGs, PATCH of a DAG, POST of a DAG run, the version), which
-    answers only requests carrying a session cookie or a bearer token it handed out. A request
-    that carries neither gets ``rejection``: a 302 to the login page, the login page itself, 401 or
-    403; one for a path in ``forbidden`` gets 403 whatever it carries. Every request is kept in
-    ``requests``; every secret it hands out in ``secrets``. Any other request fails the test.
+    It answers the DMS login (``GET {root}/login?token=``), the MWAA web login (Airflow 2: ``POST
+    {root}/aws_mwaa/login`` setting the ``session`` cookie; Airflow 3: ``POST
+    {root}/pluginsv2/aws_mwaa/login`` setting the ``_token`` cookie, a bearer token), the MWAA CLI
+    (``POST {root}/aws_mwaa/cli`` with a CLI token it handed out: ``ran: <command>``), Google's
+    token endpoint (``POST TOKEN_URI``) and the REST API under ``{root}/api/v1/`` (Airflow 2) or
+    ``{root}/api/v2/`` (Airflow 3): a page of five DAGs, PATCH of a DAG, POST of a DAG run, the
+    version; the other major's API answers 404. Like the front ends of the managed services, it
+    answers a request under ``{root}/api/`` only when it carries a session cookie or a bearer token
+    it handed out. A request that carries neither gets ``rejection``: a 302 to the login page, the
+    login page itself (Airflow 2), 401 or 403; one for a path in ``forbidden`` gets 403 whatever it
+    carries. Errors are Problem JSON on Airflow 2, ``{"detail": ...}`` on Airflow 3. Every request
+    is kept in ``requests``; every secret it hands out in ``secrets``. Any other request fails the
+    test.
     """
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, major: int = 2) -> None:
         self.root = root.rstrip("/")
-        self.api = f"{self.root}/api/v1/"
-        self.dags = [dag_json(i) for i in range(1, 6)]
+        self.major = major
+        self.api = f"{self.root}/api/v{major - 1}/"
+        self.dags = [dag_json(i) if major == 2 else dag_json_v2(i) for i in range(1, 6)]
         self.login_tokens: set[str] = set()  # login tokens that log in
         self.sessions: set[str] = set()  # session cookies the API accepts
         self.bearer_tokens: set[str] = set()  # bearer tokens the API accepts
@@ -133,19 +142,20 @@ class FakeAirflow:
             return self.google_token(request)
         if request.method == "GET" and url == f"{self.root}/login":
             return self.login(request.url.params.get("token"))
-        if request.method == "POST" and url == f"{self.root}/aws_mwaa/login":
+        if request.method == "POST" and url == f"{self.root}/{MWAA_LOGINS[self.major]}":
             return self.login(parse_qs(request.content.decode()).get("token", [None])[0])
         if request.method == "POST" and url == f"{self.root}/aws_mwaa/cli":
             if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.cli_tokens:
                 return httpx.Response(403, json={"error": "Forbidden"})
             output = base64.b64encode(b"ran: " + request.content + b"\n").decode()
             return httpx.Response(200, json={"stdout": output, "stderr": ""})
-        if url.startswith(self.api):
+        if url.startswith(f"{self.root}/api/"):
             if not self.authorized(request):
                 return self.reject(request)
+            if not url.startswith(self.api):  # the other major's API
+                return httpx.Response(404, html="<h1>Not Found</h1>")
             if url[len(self.api) :] in self.forbidden:
-                body = problem(403, "Forbidden", "You do not have permission to perform this action")
-                return httpx.Response(403, headers=PROBLEM, json=body)
+                return self.error(403, "Forbidden", "You do not have permission to perform this action")
             response = self.route(request, url[len(self.api) :])
             if self.rotate_to is not None:
                 response.headers["Set-Cookie"] = f"session={self.rotate_to}; {COOKIE_ATTRIBUTES}"
@@ -162,6 +172,12 @@ class FakeAirflow:
             if self.login_refusal == "html":
                 return httpx.Response(200, headers=refused, html=LOGIN_PAGE)
             return httpx.Response(302, headers=refused)
+        if self.major == 3:  # MWAA's Airflow 3 login: a JWT in the _token cookie, sent back as bearer
+            value = self.mint("mwaa-jwt")
+            if self.accept_new_sessions:
+                self.bearer_tokens.add(value)
+            headers = {"Location": f"{self.root}/", "Set-Cookie": f"_token={value}; Path=/; Secure"}
+            return httpx.Response(302, headers=headers)
         value = self.mint("session-cookie")
         if self.accept_new_sessions:
             self.sessions.add(value)
@@ -188,11 +204,28 @@ class FakeAirflow:
         if self.rejection == "html":
             return httpx.Response(200, html=LOGIN_PAGE)
         if self.rejection == 401:
-            return httpx.Response(401, headers=PROBLEM, json=problem(401, "Unauthorized", "Not logged in"))
+            return self.error(
+                401, "Unauthorized", "Not logged in" if self.major == 2 else "Not authenticated"
+            )
         if self.rejection == 403:
-            body = problem(403, "Forbidden", "You do not have permission to perform this action")
-            return httpx.Response(403, headers=PROBLEM, json=body)
+            detail = (
+                "You do not have permission to perform this action"
+                if self.major == 2
+                else "Invalid JWT token"
+            )
+            return self.error(403, "Forbidden", detail)
         raise AssertionError(f"unknown rejection {self.rejection!r}")
+
+    def dag_run(self, dag_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The answer to triggering a run of ``dag_id`` with ``body``: a queued run."""
+        run = {"dag_id": dag_id, "state": "queued", "conf": {}, **body}
+        return run if self.major == 2 else sample("DAGRunResponse", **run)
+
+    def error(self, status: int, title: str, detail: str) -> httpx.Response:
+        """An error answer as this major writes it."""
+        if self.major == 3:
+            return httpx.Response(status, json={"detail": detail})
+        return httpx.Response(status, headers=PROBLEM, json=problem(status, title, detail))
 
     def route(self, request: httpx.Request, path: str) -> httpx.Response:
         parts = path.split("/")
@@ -207,12 +240,11 @@ class FakeAirflow:
                 dag.update(json.loads(request.content))
                 return httpx.Response(200, json=dag)
         if request.method == "POST" and len(parts) == 3 and parts[0] == "dags" and parts[2] == "dagRuns":
-            body = json.loads(request.content)
-            run = {"dag_id": parts[1], "state": "queued", "conf": {}, **body}
-            return httpx.Response(200, json=run)
+            return httpx.Response(200, json=self.dag_run(parts[1], json.loads(request.content)))
         if request.method == "GET" and path == "version":
-            return httpx.Response(200, json={"version": "2.10.4", "git_version": None})
-        return httpx.Response(404, headers=PROBLEM, json=problem(404, "Not Found", f"no {path}"))
+            version = "2.10.4" if self.major == 2 else "3.0.6"
+            return httpx.Response(200, json={"version": version, "git_version": None})
+        return self.error(404, "Not Found", f"no {path}")
 
     # -- what it was asked -------------------------------------------------------------------
 
@@ -226,17 +258,21 @@ class FakeAirflow:
         return [r for r in self.requests if str(r.url) == TOKEN_URI]
 
     def kinds(self) -> list[str]:
-        """Each request in order as ``login``, ``token``, ``cli`` or the API path it asked for."""
+        """Each request in order as ``login``, ``token``, ``cli``, the API path it asked for, or
+        the path of a request for the other major's API (``api/v2/version``)."""
         out = []
         for r in self.requests:
+            url = str(r.url.copy_with(query=None))
             if is_login(r, self.root):
                 out.append("login")
             elif str(r.url) == TOKEN_URI:
                 out.append("token")
-            elif str(r.url) == f"{self.root}/aws_mwaa/cli":
+            elif url == f"{self.root}/aws_mwaa/cli":
                 out.append("cli")
+            elif url.startswith(self.api):
+                out.append(url[len(self.api) :])
             else:
-                out.append(str(r.url.copy_with(query=None))[len(self.api) :])
+                out.append(url[len(self.root) + 1 :])
         return out
 
 
@@ -253,7 +289,12 @@ def snapshot(request: httpx.Request) -> httpx.Request:
 
 def is_login(request: httpx.Request, root: str) -> bool:
     url = str(request.url.copy_with(query=None))
-    return url in (f"{root}/login", f"{root}/aws_mwaa/login")
+    return url in (f"{root}/login", *(f"{root}/{path}" for path in MWAA_LOGINS.values()))
+
+
+def dag_json_v2(i: int) -> dict[str, Any]:
+    """Airflow 3's answer for a DAG (every field its spec requires)."""
+    return sample("DAGResponse", dag_id=f"dag_{i:03d}", is_paused=False, fileloc=f"/dags/dag_{i:03d}.py")
 
 
 def session_of(request: httpx.Request) -> str | None:
@@ -294,11 +335,11 @@ class FakeMwaaApi:
     """MWAA's own API (``get_environment``, ``create_web_login_token``, ``create_cli_token``,
     ``invoke_rest_api``) served on 127.0.0.1, for real boto3 clients given its ``url`` as
     ``endpoint_url``: botocore's HTTP layer runs (Stubber skips it). ``get_environment`` reports
-    ``airflow_version``. Its tokens come from ``web``, whose login and CLI accept them;
-    InvokeRestApi answers ``GET /variables/{key}`` with a new secret value and echoes the body of
-    ``POST /variables``. Each call is kept in ``calls`` as (path, JSON body, Authorization header).
-    It answers at most ``MAX_CALLS`` calls, waits ``TIMEOUT`` seconds at most for one, and stops
-    with the test."""
+    ``airflow_version`` and Airflow configuration options whose values are new secrets. Its tokens
+    come from ``web``, whose login and CLI accept them; InvokeRestApi answers ``GET
+    /variables/{key}`` with a new secret value and echoes the body of ``POST /variables``. Each call
+    is kept in ``calls`` as (path, JSON body, Authorization header). It answers at most
+    ``MAX_CALLS`` calls, waits ``TIMEOUT`` seconds at most for one, and stops with the test."""
 
     MAX_CALLS = 20
     TIMEOUT = 5.0
@@ -339,18 +380,31 @@ class FakeMwaaApi:
             return 429, {"message": "too many calls"}
         self.calls.append((path, body, authorization))
         if path == f"/environments/{MWAA_ENV}":
-            return 200, {"Environment": {"Name": MWAA_ENV, "AirflowVersion": self.airflow_version}}
+            options = {
+                "core.fernet_key": self.web.mint("fernet-key"),
+                "secrets.backend_kwargs": self.web.mint("backend-kwargs"),
+            }
+            environment = {
+                "Name": MWAA_ENV,
+                "AirflowVersion": self.airflow_version,
+                "AirflowConfigurationOptions": options,
+            }
+            return 200, {"Environment": environment}
         if path == f"/webtoken/{MWAA_ENV}":
             token = self.web.login_token("mwaa-web-token")
             return 200, {"WebToken": token, "WebServerHostname": MWAA_HOSTNAME, "IamIdentity": "i"}
         if path == f"/clitoken/{MWAA_ENV}":
             return 200, {"CliToken": self.web.cli_token(), "WebServerHostname": MWAA_HOSTNAME}
+        # a variable as this Airflow answers it (Airflow 3 says whether it is encrypted, creates with 201)
+        airflow2 = self.airflow_version.startswith("2")
+        more = {} if airflow2 else {"is_encrypted": True}
         if path == f"/restapi/{MWAA_ENV}" and body.get("Method") == "GET":
             key = str(body.get("Path", "")).removeprefix("/variables/")
-            variable = {"key": key, "value": self.web.mint("variable-value"), "description": None}
+            variable = {"key": key, "value": self.web.mint("variable-value"), "description": None, **more}
             return 200, {"RestApiStatusCode": 200, "RestApiResponse": variable}
         if path == f"/restapi/{MWAA_ENV}" and body.get("Path") == "/variables":
-            return 200, {"RestApiStatusCode": 200, "RestApiResponse": body.get("Body")}
+            variable = {"description": None, **body.get("Body", {}), **more}
+            return 200, {"RestApiStatusCode": 200 if airflow2 else 201, "RestApiResponse": variable}
         return 404, {"message": f"no {path}"}
 
     def close(self) -> None:
@@ -431,8 +485,8 @@ class TokenProvider:
 
 
 # -- clients --------------------------------------------------------------------------------
-# Each gives the sync client, or for mode "async" the async one or an awaitable of it; all share
-# one TLS context (building one per client costs about 0.1 s).
+# Each gives the sync client, or for mode "async" an awaitable of the async one; all share one TLS
+# context (building one per client costs about 0.1 s). Airflow 2 unless airflow_version= says other.
 
 
 def dms_client(mode: str, *args: Any, **kwargs: Any) -> Any:
@@ -442,16 +496,19 @@ def dms_client(mode: str, *args: Any, **kwargs: Any) -> Any:
 
 def mwaa_client(mode: str, name: str = MWAA_ENV, **kwargs: Any) -> Any:
     kwargs.setdefault("verify", TLS)
+    kwargs.setdefault("airflow_version", 2)
     return (mwaa.client if mode == "sync" else mwaa.async_client)(name, **kwargs)
 
 
 def composer_client(mode: str, url: str = COMPOSER_URL, **kwargs: Any) -> Any:
     kwargs.setdefault("verify", TLS)
+    kwargs.setdefault("airflow_version", 2)
     return (composer.client if mode == "sync" else composer.async_client)(url, **kwargs)
 
 
 def astronomer_client(mode: str, url: str = ASTRO_URL, **kwargs: Any) -> Any:
     kwargs.setdefault("verify", TLS)
+    kwargs.setdefault("airflow_version", 2)
     return (astronomer.client if mode == "sync" else astronomer.async_client)(url, **kwargs)
 
 
@@ -489,14 +546,14 @@ async def call(value: Any) -> Any:
 async def opened(made: Any) -> AsyncIterator[Any]:
     """The client ``made`` is (or resolves to), closed afterwards; its retries never really sleep."""
     client = await call(made)
-    client._sleep = AsyncSleepRecorder() if isinstance(client, AsyncAirflowClient) else SleepRecorder()
+    client._sleep = AsyncSleepRecorder() if isinstance(client, AsyncClient) else SleepRecorder()
     try:
         yield client
     finally:
-        if isinstance(client, AsyncAirflowClient):
+        if isinstance(client, AsyncClient):
             await client.aclose()
         else:
-            assert isinstance(client, AirflowClient)
+            assert isinstance(client, SyncClient)
             client.close()
 
 

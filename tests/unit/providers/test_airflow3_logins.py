@@ -30,7 +30,7 @@ from airflow_rest import PasswordTokenAuth, errors
 from airflow_rest._core import HTTPCORE_LOGGERS
 from airflow_rest.auth import token_url_for
 from airflow_rest.providers import mwaa
-from airflow_rest.providers._session import jwt_expiry
+from airflow_rest.providers._shared.session import jwt_expiry
 
 from .conftest import (
     AWS_SECRET,
@@ -835,7 +835,10 @@ def test_without_a_version_mwaa_asks_get_environment_once(mode: str, version: st
     ("stubbed", "shown"),
     [
         ("denied", "MWAA get_environment for 'MyEnvironment' failed: AccessDeniedException: not allowed"),
-        ("1.10.12", "MWAA get_environment for 'MyEnvironment' reports AirflowVersion '1.10.12'; the web"),
+        (
+            "1.10.12",
+            "MWAA get_environment for 'MyEnvironment' reports AirflowVersion '1.10.12'; the MWAA web",
+        ),
         ("no-version", "MWAA get_environment for 'MyEnvironment' reports AirflowVersion None"),
     ],
 )

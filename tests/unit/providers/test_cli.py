@@ -28,21 +28,17 @@ from botocore.stub import Stubber
 from pytest_httpx import HTTPXMock
 
 from airflow_rest import SessionCookieAuth, errors
-from airflow_rest.providers import cli as cli_module
-from airflow_rest.providers.cli import (
+from airflow_rest.providers import AsyncRemoteCli, CommandResult, RemoteCli, prepare_command
+from airflow_rest.providers.dms import DMS_COMMANDS, AsyncDmsCli, DmsCli
+from airflow_rest.providers.dms import _cli as dms_cli_module
+from airflow_rest.providers.mwaa import (
     CLI_TOKEN_LIFETIME,
     CLI_TOKEN_SAFETY_MARGIN,
-    DMS_COMMANDS,
     MWAA_COMMANDS,
-    AsyncDmsCli,
     AsyncMwaaCli,
-    AsyncRemoteCli,
-    CommandResult,
-    DmsCli,
     MwaaCli,
-    RemoteCli,
-    prepare_command,
 )
+from airflow_rest.providers.mwaa import _cli as mwaa_cli_module
 
 TLS = ssl.create_default_context()  # one for every client: building one costs ~0.1 s
 ENV = "my-env"
@@ -372,7 +368,7 @@ def test_mwaa_token_age_counts_from_before_it_was_asked_for(
     clock = cli._monotonic
     assert isinstance(clock, FakeClock)
     slow_client = _SlowTokenClient(mwaa.client, clock, delay=20.0)
-    cli._mwaa = slow_client
+    cli._environment._mwaa = slow_client
     mwaa.token(TOKEN_A)
     mwaa.token(TOKEN_B)
     for _ in range(3):
@@ -474,7 +470,7 @@ def test_mwaa_boto3_call_runs_off_the_event_loop_in_async(
 ) -> None:
     cli = mwaa_cli(mode, mwaa)
     recorder = _SlowTokenClient(mwaa.client, FakeClock())
-    cli._mwaa = recorder
+    cli._environment._mwaa = recorder
     mwaa.token()
     httpx_mock.add_response(url=CLI_URL, json=mwaa_answer())
     drive(cli, "version")
@@ -686,8 +682,8 @@ def test_mwaa_concurrency_check_sees_overlap_without_the_lock(
     mode: str, mwaa: Mwaa, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The recorder above would notice overlapping requests: without the lock there are some."""
-    monkeypatch.setattr(cli_module, "_thread_lock", lambda key: contextlib.nullcontext())
-    monkeypatch.setattr(cli_module, "_loop_lock", lambda key: contextlib.nullcontext())
+    monkeypatch.setattr(mwaa_cli_module, "_thread_lock", lambda key: contextlib.nullcontext())
+    monkeypatch.setattr(mwaa_cli_module, "_loop_lock", lambda key: contextlib.nullcontext())
     server = InFlight()
     if mode == "sync":
         httpx_mock.add_callback(server, url=CLI_URL, is_reusable=True)
@@ -730,7 +726,7 @@ def test_mwaa_different_environments_do_not_wait_for_each_other(
 
 def test_importing_the_module_does_not_import_boto3() -> None:
     code = (
-        "import sys, airflow_rest.providers.cli; "
+        "import sys, airflow_rest.providers.mwaa, airflow_rest.providers.dms; "
         "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -747,7 +743,7 @@ def test_missing_boto3_names_the_extra(cls: type[MwaaCli], monkeypatch: pytest.M
 @pytest.mark.parametrize("cls", [MwaaCli, AsyncMwaaCli])
 def test_boto3_client_from_region_or_session(cls: type[MwaaCli]) -> None:
     cli = cls(ENV, region_name="eu-west-1")
-    assert cli._mwaa.meta.region_name == "eu-west-1"
+    assert cli._environment.client().meta.region_name == "eu-west-1"
     assert cli._lock_key == ("eu-west-1", ENV)
 
     calls: list[tuple[str, str | None]] = []
@@ -1036,9 +1032,9 @@ def test_logs_name_the_command_words_not_the_arguments(
 @pytest.mark.parametrize("as_text", [False, True], ids=["url", "text"])
 def test_dms_command_is_hidden_in_logged_urls_before_or_after_other_filters(as_text: bool) -> None:
     url = httpx.URL(f"{DMS_API}command", params={"command": "variables set k s3cr3t"})
-    hidden = cli_module._hide_command(str(url) if as_text else url)
+    hidden = dms_cli_module._hide_command(str(url) if as_text else url)
     assert hidden == f"{DMS_API}command?command=%2A%2A%2A"
     other = "https://airflow.test/api/v1/dags?limit=5"
-    assert cli_module._hide_command(other) == other
-    assert cli_module._hide_command(httpx.URL(other)) == httpx.URL(other)
-    assert cli_module._hide_command("POST") == "POST"
+    assert dms_cli_module._hide_command(other) == other
+    assert dms_cli_module._hide_command(httpx.URL(other)) == httpx.URL(other)
+    assert dms_cli_module._hide_command("POST") == "POST"

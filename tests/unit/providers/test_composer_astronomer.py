@@ -275,7 +275,7 @@ def test_composer_refuses_an_auth_argument() -> None:
     with pytest.raises(TypeError, match="credentials="):
         composer.client(COMPOSER_URL, auth=("u", "p"))
     with pytest.raises(TypeError, match="credentials="):
-        composer.async_client(COMPOSER_URL, auth=("u", "p"))
+        asyncio.run(composer.async_client(COMPOSER_URL, auth=("u", "p")))
 
 
 def test_threads_needing_a_token_cause_one_refresh(httpx_mock: Any) -> None:
@@ -288,7 +288,9 @@ def test_threads_needing_a_token_cause_one_refresh(httpx_mock: Any) -> None:
         return server(request)
 
     serve(httpx_mock, answer)
-    with composer.client(COMPOSER_URL, credentials=google_credentials(), verify=TLS) as client:
+    with composer.client(
+        COMPOSER_URL, airflow_version=2, credentials=google_credentials(), verify=TLS
+    ) as client:
         count_entries(client, entered)
         with ThreadPoolExecutor(N) as pool:
             versions = list(pool.map(lambda _: client.monitoring.get_version().version, range(N)))
@@ -451,9 +453,8 @@ def test_without_any_astronomer_token_the_client_is_refused_before_any_request(
         monkeypatch.delenv("ASTRO_API_TOKEN", raising=False)
     else:
         monkeypatch.setenv("ASTRO_API_TOKEN", env)
-    make = astronomer.client if mode == "sync" else astronomer.async_client
     with pytest.raises(ValueError, match="ASTRO_API_TOKEN"):
-        make(ASTRO_URL, verify=TLS)
+        run(lambda: call(astronomer_client(mode)))
 
 
 def test_astronomer_refuses_an_auth_argument() -> None:

@@ -7,6 +7,8 @@ by a handler on the client's ``provide-client-params`` event, the first thing a 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import subprocess
 import sys
 import threading
@@ -20,13 +22,13 @@ from botocore import exceptions as bx
 from botocore.stub import Stubber
 
 from airflow_rest import AirflowClient, AsyncAirflowClient, errors, models
-from airflow_rest.providers.mwaa_invoke import (
+from airflow_rest.providers.mwaa import (
     RESPONSE_LIMIT_BYTES,
     AsyncInvokeRestApiTransport,
     InvokeRestApiTimeout,
     InvokeRestApiTransport,
-    async_mwaa_invoke_client,
-    mwaa_invoke_client,
+    async_invoke_client,
+    invoke_client,
 )
 
 from ..facade.conftest import FROZEN_NOW, AsyncSleepRecorder, SleepRecorder, arun, collect, dag_json
@@ -128,14 +130,19 @@ def fail_first(mwaa: Any, *failures: Exception) -> None:
     mwaa.meta.events.register("provide-client-params.mwaa.InvokeRestApi", handler)
 
 
+def built(value: Any) -> Any:
+    """What a factory gives: awaited when the async one gave a coroutine."""
+    return asyncio.run(value) if inspect.iscoroutine(value) else value
+
+
 def make_client(mode: str, mwaa: Any, **kwargs: Any) -> AirflowClient | AsyncAirflowClient:
-    """An InvokeRestApi client with recorded sleeps and a frozen clock."""
+    """An InvokeRestApi client of Airflow 2 with recorded sleeps and a frozen clock."""
     client: AirflowClient | AsyncAirflowClient
     if mode == "sync":
-        client = mwaa_invoke_client(ENV, mwaa_client=mwaa, **kwargs)
+        client = invoke_client(ENV, airflow_version=2, mwaa_client=mwaa, **kwargs)
         client._sleep = SleepRecorder()
     else:
-        client = async_mwaa_invoke_client(ENV, mwaa_client=mwaa, **kwargs)
+        client = built(async_invoke_client(ENV, airflow_version=2, mwaa_client=mwaa, **kwargs))
         client._sleep = AsyncSleepRecorder()
         client._overlap_worthwhile = 0.0
     client._clock = lambda: FROZEN_NOW
@@ -176,8 +183,6 @@ def send(transport: InvokeRestApiTransport | AsyncInvokeRestApiTransport, reques
     """One request through a transport directly, without a client."""
     if isinstance(transport, InvokeRestApiTransport):
         return transport.handle_request(request)
-    import asyncio
-
     return asyncio.run(transport.handle_async_request(request))
 
 
@@ -657,10 +662,10 @@ def test_a_request_over_a_size_limit_is_not_taken_for_a_large_answer(
 
 def test_importing_the_module_does_not_import_boto3_or_botocore() -> None:
     code = (
-        "import sys\n"
-        "import airflow_rest.providers.mwaa_invoke as m\n"
+        "import asyncio, sys\n"
+        "from airflow_rest.providers import mwaa as m\n"
         "m.InvokeRestApiTransport('MyEnvironment', region_name='us-east-1')\n"
-        "m.async_mwaa_invoke_client('MyEnvironment', region_name='us-east-1')\n"
+        "asyncio.run(m.async_invoke_client('MyEnvironment', region_name='us-east-1', airflow_version=3))\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('boto3', 'botocore')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -703,12 +708,12 @@ def test_reprs_name_the_environment_and_show_no_credentials(mode: str) -> None:
     session = boto3.session.Session(
         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name="eu-west-1"
     )
-    factory = mwaa_invoke_client if mode == "sync" else async_mwaa_invoke_client
-    client = factory(ENV, boto3_session=session)
+    factory = invoke_client if mode == "sync" else async_invoke_client
+    client = built(factory(ENV, airflow_version=2, boto3_session=session))
     transport_class = InvokeRestApiTransport if mode == "sync" else AsyncInvokeRestApiTransport
     transport = transport_class(ENV, boto3_session=session)
-    made = transport.mwaa_client
-    texts = [repr(client), repr(transport), repr(transport_class(ENV, mwaa_client=made))]
+    own = transport.mwaa_client
+    texts = [repr(client), repr(transport), repr(transport_class(ENV, mwaa_client=own))]
     assert (
         texts[0]
         == f"{type(client).__name__}(base_url='https://myenvironment.invoke-rest-api.mwaa.invalid/api/v1/')"
@@ -724,8 +729,8 @@ def test_reprs_name_the_environment_and_show_no_credentials(mode: str) -> None:
 CONSTRUCTORS = [
     InvokeRestApiTransport,
     AsyncInvokeRestApiTransport,
-    mwaa_invoke_client,
-    async_mwaa_invoke_client,
+    invoke_client,
+    async_invoke_client,
 ]
 
 
@@ -747,24 +752,24 @@ def test_the_environment_name_is_checked_before_anything_else(
 ) -> None:
     # the conflicting arguments would be refused too: the name comes first
     with pytest.raises(error, match="environment name"):
-        make(name, mwaa_client=object(), region_name=REGION)
+        built(make(name, mwaa_client=object(), region_name=REGION))
 
 
 @pytest.mark.parametrize("make", CONSTRUCTORS, ids=lambda f: f.__name__)
 def test_a_client_and_the_means_to_make_one_are_not_both_accepted(make: Callable[..., Any]) -> None:
     with pytest.raises(ValueError, match="either mwaa_client"):
-        make(ENV, mwaa_client=object(), region_name=REGION)
+        built(make(ENV, mwaa_client=object(), region_name=REGION))
 
 
-@pytest.mark.parametrize("factory", [mwaa_invoke_client, async_mwaa_invoke_client], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("factory", [invoke_client, async_invoke_client], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("key", ["transport", "auth", "base_url"])
 def test_client_arguments_that_make_no_sense_over_the_relay_are_refused(
     factory: Callable[..., Any], key: str
 ) -> None:
     with pytest.raises(TypeError, match=f"{key}= cannot be given"):
-        factory(ENV, region_name=REGION, **{key: None})
+        built(factory(ENV, region_name=REGION, **{key: None}))
 
 
 def test_client_arguments_are_passed_on() -> None:
-    client = mwaa_invoke_client(ENV, region_name=REGION, max_retries=5, retry_post=True)
+    client = invoke_client(ENV, airflow_version=2, region_name=REGION, max_retries=5, retry_post=True)
     assert (client.retry_policy.max_retries, client.retry_policy.retry_post) == (5, True)

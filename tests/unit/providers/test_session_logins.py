@@ -27,7 +27,8 @@ from botocore.stub import Stubber
 
 from airflow_rest import errors, models
 from airflow_rest.providers import dms, mwaa
-from airflow_rest.providers._session import cookie_from
+from airflow_rest.providers._shared.session import cookie_from
+from airflow_rest.providers.dms import _login as dms_login
 
 from .conftest import (
     BOTH,
@@ -439,7 +440,7 @@ def test_a_bad_region_or_endpoint_is_refused_before_any_call(
     def no_sdk_client(endpoint: str) -> Any:
         raise AssertionError(f"an SDK client for {endpoint} was made")
 
-    monkeypatch.setattr(dms, "_make_sdk_client", no_sdk_client)
+    monkeypatch.setattr(dms_login, "_make_sdk_client", no_sdk_client)
     sdk = FakeDmsSdk(dms_server)
     options = {"region": "cn-hangzhou", "sdk_client": None, **options}
     if options["sdk_client"] == "sdk":

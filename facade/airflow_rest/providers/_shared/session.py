@@ -23,8 +23,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .. import errors
-from .._core import redact_httpx_logs
+from ... import errors
+from ..._core import redact_httpx_logs
 
 log = logging.getLogger("airflow_rest.providers")
 Cred = TypeVar("Cred")

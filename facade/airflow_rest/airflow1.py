@@ -1,6 +1,6 @@
 """A typed client for the Airflow 1.x REST API plugin (teamclairvoyant ``airflow-rest-api-plugin``).
 
-    from airflow_rest.providers.airflow1 import Airflow1PluginClient
+    from airflow_rest.airflow1 import Airflow1PluginClient
 
     with Airflow1PluginClient("https://airflow.example.com", token="changeme") as plugin:
         reply = plugin.trigger_dag("etl", conf={"day": "2017-01-02"})
@@ -84,8 +84,8 @@ from typing import Any, Generic, Literal, Self, TypeGuard, TypeVar
 
 import httpx
 
-from .. import errors
-from .._core import DEFAULT_HEADERS, TimeoutTypes, as_timeout, connection_error, redact_httpx_logs
+from . import errors
+from ._core import DEFAULT_HEADERS, TimeoutTypes, as_timeout, connection_error, redact_httpx_logs
 
 __all__ = [
     "PLUGIN_APIS",

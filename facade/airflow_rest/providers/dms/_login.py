@@ -1,9 +1,4 @@
-"""Alibaba Cloud DMS (managed Airflow): a client logged in with a DMS Airflow login token.
-
-    from airflow_rest.providers import dms
-
-    with dms.client("cn-hangzhou", "af-123") as client:        # needs airflow-rest[dms]
-        client.dag.get_dags(limit=5)
+"""The DMS login: a DMS Airflow login token exchanged for the web session of an Airflow 2 instance.
 
 The token comes from the DMS OpenAPI ``CreateAirflowLoginToken`` (``{Host, Token}``; credentials
 from the Alibaba Cloud credential chain; the SDK calls ``dms.<region>.aliyuncs.com`` for any region,
@@ -14,6 +9,7 @@ the SDK is not needed. ``Host`` carries a path prefix and becomes the client's b
 Login is ``GET {Host}/login?token=...`` (the 302 is not followed); its ``session`` cookie is sent
 with every request. A rejected session (a login page, 401 or 403 after it worked) leads to one
 new login; a token is reused for that only within its 2-hour window, else a fresh one is fetched.
+DMS documents this session flow only, on Airflow 2's ``/api/v1``: the client is an ``AirflowClient``.
 """
 
 from __future__ import annotations
@@ -27,15 +23,17 @@ from typing import Any
 
 import httpx
 
-from .. import errors
-from .._v1 import AirflowClient, AsyncAirflowClient
-from ._session import SessionLogin
+from ... import errors
+from ..._v1 import AirflowClient, AsyncAirflowClient
+from .._shared.session import SessionLogin
+from ._cli import AsyncDmsCli, DmsCli
 
 __all__ = [
     "DMS_REGIONS",
     "TOKEN_WINDOW",
     "DmsLogin",
     "DmsToken",
+    "TokenProvider",
     "async_cli",
     "async_client",
     "cli",
@@ -261,15 +259,11 @@ def _no_auth(client_kwargs: Mapping[str, Any]) -> None:
             raise TypeError(f"{key}= is set by the DMS login; do not pass it")
 
 
-def cli(airflow: AirflowClient) -> Any:
+def cli(airflow: AirflowClient) -> DmsCli:
     """The remote CLI (``POST {Host}/api/v1/command``) over a DMS client's session."""
-    from .cli import DmsCli
-
     return DmsCli(airflow._http)
 
 
-def async_cli(airflow: AsyncAirflowClient) -> Any:
+def async_cli(airflow: AsyncAirflowClient) -> AsyncDmsCli:
     """The async remote CLI over an async DMS client's session."""
-    from .cli import AsyncDmsCli
-
     return AsyncDmsCli(airflow._http)

@@ -1,14 +1,14 @@
-"""Google Cloud Composer 2: the environment's Airflow web server with a Google access token.
-
-    from airflow_rest.providers import composer
-
-    with composer.client("https://abc-dot-europe-west1.composer.googleusercontent.com") as client:
-        client.dag.get_dags(limit=5)                                   # needs airflow-rest[composer]
+"""The Composer login: a Google access token as bearer, on Composer 2 (Airflow 2, ``/api/v1``) and
+Composer 3 (Airflow 3, ``/api/v2``; Airflow 2 where an environment still runs it).
 
 Credentials are ``google.auth.default(scopes=[".../auth/cloud-platform"])`` unless given. The access
 token is refreshed before it expires (google-auth decides when), and once more when the web server
 answers 401; one refresh at a time. Token refreshes go through httpx, so proxies and test doubles
 that work for the client work for them too.
+
+Without ``airflow_version``, the web server is asked which major it runs, with the access token
+(Composer's front end wants one on every request): ``GET /api/v2/version`` (Airflow 2 answers 404,
+then ``GET /api/v1/version``), before the client is made.
 """
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
-from .. import errors
-from .._v1 import AirflowClient, AsyncAirflowClient
+from ... import errors
+from ..._core import split_base_url
+from .._shared.majors import ask_major, async_ask_major, async_client_class, checked_major, client_class
+
+if TYPE_CHECKING:
+    from ..._v1 import AirflowClient, AsyncAirflowClient
+    from ..._v2 import Airflow3Client, AsyncAirflow3Client
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "GoogleAuth", "async_client", "client"]
 
@@ -133,8 +138,12 @@ class GoogleAuth(httpx.Auth):
             return str(creds.token)
         return None
 
+    def token(self) -> str:
+        """A valid access token: the current one, else a refreshed one (a blocking call)."""
+        return self._current() or self._refresh(None)
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._current() or self._refresh(None)
+        token = self.token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
@@ -143,7 +152,7 @@ class GoogleAuth(httpx.Auth):
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = self._current() or await asyncio.to_thread(self._refresh, None)
+        token = self._current() or await asyncio.to_thread(self.token)
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
@@ -165,38 +174,104 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:200] if text else ""
 
 
-def _no_auth(client_kwargs: Mapping[str, Any]) -> None:
+def _auth(
+    web_server_url: str,
+    credentials: Any,
+    token_transport: httpx.BaseTransport | None,
+    client_kwargs: Mapping[str, Any],
+) -> GoogleAuth:
+    """The login for a client of ``web_server_url``; arguments refused before any call."""
     if "auth" in client_kwargs:
         raise TypeError("auth= is set from the Google credentials; pass credentials= instead")
+    split_base_url(web_server_url)
+    return GoogleAuth(credentials, transport=token_transport, verify=client_kwargs.get("verify", True))
 
 
+@overload
 def client(
     web_server_url: str,
     *,
-    credentials: Any = None,
-    token_transport: httpx.BaseTransport | None = None,
+    airflow_version: Literal[2],
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
     **client_kwargs: Any,
-) -> AirflowClient:
-    """An ``AirflowClient`` for a Composer environment's Airflow web server URL."""
-    _no_auth(client_kwargs)
-    return AirflowClient(
-        web_server_url,
-        auth=GoogleAuth(credentials, transport=token_transport, verify=client_kwargs.get("verify", True)),
-        **client_kwargs,
-    )
-
-
-def async_client(
+) -> AirflowClient: ...
+@overload
+def client(
     web_server_url: str,
     *,
+    airflow_version: Literal[3],
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
+    **client_kwargs: Any,
+) -> Airflow3Client: ...
+@overload
+def client(
+    web_server_url: str,
+    *,
+    airflow_version: int | str | None = ...,
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
+    **client_kwargs: Any,
+) -> AirflowClient | Airflow3Client: ...
+def client(
+    web_server_url: str,
+    *,
+    airflow_version: int | str | None = None,
     credentials: Any = None,
     token_transport: httpx.BaseTransport | None = None,
     **client_kwargs: Any,
-) -> AsyncAirflowClient:
-    """An ``AsyncAirflowClient`` for a Composer environment; token refreshes run in a worker thread."""
-    _no_auth(client_kwargs)
-    return AsyncAirflowClient(
-        web_server_url,
-        auth=GoogleAuth(credentials, transport=token_transport, verify=client_kwargs.get("verify", True)),
-        **client_kwargs,
-    )
+) -> AirflowClient | Airflow3Client:
+    """A client for a Composer environment's Airflow web server URL (``airflowUri``):
+    ``AirflowClient`` on Airflow 2, ``Airflow3Client`` on Airflow 3. Without ``airflow_version``
+    the server is asked now (after a token refresh). Other keyword arguments go to the client."""
+    major = checked_major(airflow_version)
+    auth = _auth(web_server_url, credentials, token_transport, client_kwargs)
+    if major is None:
+        major = ask_major(web_server_url, auth.token(), client_kwargs, provider="Composer")
+    return client_class(major)(web_server_url, auth=auth, **client_kwargs)
+
+
+@overload
+async def async_client(
+    web_server_url: str,
+    *,
+    airflow_version: Literal[2],
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient: ...
+@overload
+async def async_client(
+    web_server_url: str,
+    *,
+    airflow_version: Literal[3],
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflow3Client: ...
+@overload
+async def async_client(
+    web_server_url: str,
+    *,
+    airflow_version: int | str | None = ...,
+    credentials: Any = ...,
+    token_transport: httpx.BaseTransport | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient | AsyncAirflow3Client: ...
+async def async_client(
+    web_server_url: str,
+    *,
+    airflow_version: int | str | None = None,
+    credentials: Any = None,
+    token_transport: httpx.BaseTransport | None = None,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient | AsyncAirflow3Client:
+    """The async form of :func:`client` (``await composer.async_client(...)``); token refreshes run
+    in a worker thread."""
+    major = checked_major(airflow_version)
+    auth = _auth(web_server_url, credentials, token_transport, client_kwargs)
+    if major is None:
+        token = await asyncio.to_thread(auth.token)
+        major = await async_ask_major(web_server_url, token, client_kwargs, provider="Composer")
+    return async_client_class(major)(web_server_url, auth=auth, **client_kwargs)

@@ -23,7 +23,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from airflow_rest import BearerAuth, SessionCookieAuth, errors
-from airflow_rest.providers.airflow1 import (
+from airflow_rest.airflow1 import (
     PLUGIN_APIS,
     TOKEN_HEADER,
     Airflow1PluginClient,

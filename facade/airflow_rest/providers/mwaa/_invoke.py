@@ -1,19 +1,22 @@
 """AWS MWAA's ``InvokeRestApi`` as an httpx transport: every operation of the client, relayed by AWS.
 
-    from airflow_rest.providers.mwaa_invoke import mwaa_invoke_client
+    from airflow_rest.providers import mwaa
 
-    with mwaa_invoke_client("MyEnvironment", region_name="eu-west-1") as client:
+    with mwaa.invoke_client("MyEnvironment", region_name="eu-west-1") as client:
         dags = client.dag.get_dags(limit=50)
 
 MWAA can run Airflow REST API calls for a caller that has AWS credentials and the IAM permission
 ``airflow:InvokeRestApi`` (boto3 ``mwaa.invoke_rest_api``; Airflow 2.4.3 or later). The transports
 here turn each request the client builds into one such call and its reply back into an HTTP
 response, so operations, paging, updates, retries and typed errors work unchanged. The base URL of
-the client only carries paths: :func:`mwaa_invoke_client` uses ``https://<name>.invoke-rest-api.mwaa.invalid``,
-a host that never resolves.
+the client only carries paths: :func:`invoke_client` uses ``https://<name>.invoke-rest-api.mwaa.invalid``,
+a host that never resolves. :func:`invoke_client` gives an ``AirflowClient`` (``/api/v1``) on
+Airflow 2 and an ``Airflow3Client`` (``/api/v2``) on Airflow 3: ``airflow_version`` as given, else
+from ``get_environment`` (asked once, before the client is made).
 
 Request: ``Method`` is the request's method (GET, PUT, POST, PATCH or DELETE; others are refused).
-``Path`` is the URL path after its ``/api/v1`` segment, each segment decoded and re-encoded in its
+``Path`` is the URL path after its ``/api/v1`` or ``/api/v2`` segment (on Airflow 3 the relay's
+``Path`` is relative to ``/api/v2``), each segment decoded and re-encoded in its
 shortest RFC 3986 form (``manual__2024-01-01T00:00:00+00:00`` stays as written, a ``/`` inside a
 key stays ``%2F``), so the relay gets the path a browser would send and the 64-character limit of
 ``Path`` is spent on as little as possible. ``QueryParameters`` is a JSON object of the query
@@ -21,15 +24,16 @@ string's values as strings (as they are on the wire: ``limit=5`` is ``"5"``, ``o
 is ``"true"``); a key given more than once (``tags=a&tags=b``) becomes a list of its values in
 order, so nothing is lost. ``Body`` is the parsed JSON body. Either is left out when the request
 has none (a body of ``{}`` is sent: Airflow tells an empty object from no body). A body that is not
-JSON, or a URL with no ``/api/v1`` segment, is refused with ``ValueError`` before any call:
-InvokeRestApi can carry nothing else, and no operation of the API sends anything else. Headers,
-cookies and the client's ``auth`` are not relayed (AWS authenticates the call with IAM), nor is the
-client's timeout: botocore's own timeouts and the relay's limit apply.
+JSON, or a URL with no ``/api/v1`` or ``/api/v2`` segment, is refused with ``ValueError`` before any
+call: InvokeRestApi can carry nothing else, and no operation of the API sends anything else.
+Headers, cookies and the client's ``auth`` are not relayed (AWS authenticates the call with IAM),
+nor is the client's timeout: botocore's own timeouts and the relay's limit apply.
 
 Reply: a success becomes ``RestApiStatusCode`` with ``RestApiResponse`` as its JSON body (no body
 when there is none, as for 204). ``RestApiClientException`` and ``RestApiServerException`` carry
 Airflow's own status and body, which become the response, so the client raises ``NotFoundError``,
-``ConflictError``, ``ServerError``... with Airflow's Problem JSON title and detail. MWAA's own errors
+``ConflictError``, ``ServerError``... with Airflow's own error (Airflow 2's Problem JSON, Airflow
+3's ``{"detail": ...}``). MWAA's own errors
 (``AccessDeniedException``, ``ResourceNotFoundException`` of the environment, ``ValidationException``,
 ``InternalServerException``, throttling) become a response with the HTTP status AWS answered
 (throttling: 429, which is retried) and a Problem JSON body whose title names the AWS error code
@@ -77,17 +81,19 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 from urllib.parse import quote, unquote
 
 import httpx
 
-from .._core import redact_botocore_logs
-from .._v1 import AirflowClient, AsyncAirflowClient
-from ..errors import ResponseTooLargeError
-from .cli import _boto3_client, _check_boto3_options, _profile_session
+from ...errors import ResponseTooLargeError
+from .._shared.majors import async_client_class, checked_major, client_class
+from ._aws import Environment, check_name
+
+if TYPE_CHECKING:
+    from ..._v1 import AirflowClient, AsyncAirflowClient
+    from ..._v2 import Airflow3Client, AsyncAirflow3Client
 
 __all__ = [
     "PLACEHOLDER_URL",
@@ -96,21 +102,17 @@ __all__ = [
     "AsyncInvokeRestApiTransport",
     "InvokeRestApiTimeout",
     "InvokeRestApiTransport",
-    "async_mwaa_invoke_client",
-    "mwaa_invoke_client",
+    "async_invoke_client",
+    "invoke_client",
 ]
 
 RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024
 RELAY_TIMEOUT_SECONDS = 10
 PLACEHOLDER_URL = "https://{name}.invoke-rest-api.mwaa.invalid"
-INSTALL_HINT = "pip install 'airflow-rest[mwaa]'"
 
 _OPERATION = "InvokeRestApi"
-_MISSING = f"MWAA {_OPERATION} needs boto3, which is not installed: {INSTALL_HINT}"
 _METHODS = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE"})
-_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]*")
-_NAME_MAX = 80
-_API_SEGMENT = re.compile(r"/api/v1(?=/|$)")
+_API_SEGMENT = re.compile(r"/api/v[12](?=/|$)")
 # RFC 3986 pchar (beyond the unreserved characters, which quote never encodes)
 _PCHAR_SAFE = "!$&'()*+,;=:@"
 _RELAYED = frozenset({"RestApiClientException", "RestApiServerException"})
@@ -145,28 +147,18 @@ class InvokeRestApiTimeout(httpx.ReadTimeout):
     """Airflow did not answer within InvokeRestApi's 10 s limit (the relay gave up waiting)."""
 
 
-def _check_name(name: object) -> str:
-    if not isinstance(name, str):
-        raise TypeError(f"name must be the MWAA environment name (a str), got {type(name).__name__}")
-    if not name:
-        raise ValueError("name must be the MWAA environment name, got an empty string")
-    if len(name) > _NAME_MAX or not _NAME.fullmatch(name):
-        raise ValueError(
-            f"{name!r} is not an MWAA environment name: a letter, then up to {_NAME_MAX - 1} letters, "
-            "digits, '-' or '_'"
-        )
-    return name
-
-
 # --- request -> InvokeRestApi parameters ----------------------------------------------------------
 
 
 def _relay_path(url: httpx.URL) -> str:
-    """The URL's path after its ``/api/v1`` segment, each segment in its shortest encoding."""
+    """The URL's path after its ``/api/v1`` or ``/api/v2`` segment, each segment in its shortest
+    encoding."""
     raw = url.raw_path.decode("ascii").partition("?")[0]
     found = _API_SEGMENT.search(raw)
     if found is None:
-        raise ValueError(f"MWAA {_OPERATION} relays only Airflow REST API paths (under /api/v1), got {raw!r}")
+        raise ValueError(
+            f"MWAA {_OPERATION} relays only Airflow REST API paths (under /api/v1 or /api/v2), got {raw!r}"
+        )
     rest = raw[found.end() :] or "/"
     return "/".join(quote(unquote(segment), safe=_PCHAR_SAFE) for segment in rest.split("/"))
 
@@ -261,69 +253,17 @@ def success_response(reply: Mapping[str, Any], request: httpx.Request) -> httpx.
 
 
 class _Relay:
-    """What both transports share: the MWAA client (made on first use) and the mapping both ways."""
+    """What both transports share: the environment (its MWAA client made on first use) and the
+    mapping both ways."""
 
-    def __init__(
-        self,
-        name: str,
-        mwaa_client: Any,
-        region_name: str | None,
-        boto3_session: Any,
-        profile_name: str | None = None,
-        endpoint_url: str | None = None,
-    ) -> None:
-        self.name = _check_name(name)
-        _check_boto3_options(mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
-        self._client = mwaa_client
-        self._owns_client = mwaa_client is None
-        self._region_name = region_name
-        self._session = _profile_session(profile_name, boto3_session, missing=_MISSING)
-        self._endpoint_url = endpoint_url
-        self._lock = threading.Lock()
-        redact_botocore_logs()
-
-    @property
-    def region_name(self) -> str | None:
-        """The AWS region, when known without making a client."""
-        if self._region_name is not None:
-            return self._region_name
-        for region in (
-            getattr(getattr(self._client, "meta", None), "region_name", None),
-            getattr(self._session, "region_name", None),
-        ):
-            if isinstance(region, str) and region:
-                return region
-        return None
-
-    def mwaa_client(self) -> Any:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = self._make_client()
-        return self._client
-
-    def _make_client(self) -> Any:
-        try:
-            from botocore.config import Config
-        except ImportError as exc:
-            raise ImportError(_MISSING) from exc
-        # the client's retry policy decides what may be sent again; botocore would resend a relayed POST
-        config = Config(retries={"total_max_attempts": 1}, user_agent_extra="airflow-rest")
-        return _boto3_client(
-            self._region_name, self._session, endpoint_url=self._endpoint_url, config=config, missing=_MISSING
-        )
-
-    def close(self) -> None:
-        if self._owns_client and self._client is not None:
-            close = getattr(self._client, "close", None)
-            if callable(close):
-                close()
-            self._client = None
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.name = environment.name
 
     def send(self, request: httpx.Request) -> httpx.Response:
         """One InvokeRestApi call for ``request`` (blocking); its reply as an HTTP response."""
         parameters = invoke_parameters(self.name, request)
-        client = self.mwaa_client()
+        client = self.environment.client()
         try:
             reply = client.invoke_rest_api(**parameters)
         except Exception as exc:
@@ -397,11 +337,11 @@ class _Relay:
                 f"{self.name!r}, and an Airflow role allowed to make this call)"
             )
         if code == "ResourceNotFoundException":
-            region = self.region_name
+            region = self.environment.region_name
             return f" (no MWAA environment named {self.name!r}{f' in {region}' if region else ''})"
         if code == "ValidationException":
             hints = []
-            limit = _path_limit(self._client)
+            limit = _path_limit(self.environment.client())
             path = str(parameters.get("Path", ""))
             if limit is not None and len(path) > limit:
                 hints.append(f"the Path is {len(path)} characters; {_OPERATION} takes at most {limit}")
@@ -471,8 +411,54 @@ def _raise_transport_error(bx: Any, exc: Exception, request: httpx.Request) -> N
 # --- transports -----------------------------------------------------------------------------------
 
 
-class InvokeRestApiTransport(httpx.BaseTransport):
-    """Sends each request through MWAA's ``InvokeRestApi`` (boto3), for :class:`AirflowClient`.
+class _RelayTransport:
+    """What both transports share: the environment and its relay, made from the same arguments."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        mwaa_client: Any = None,
+        region_name: str | None = None,
+        boto3_session: Any = None,
+        profile_name: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.environment = Environment(
+            name,
+            purpose=f"MWAA {_OPERATION}",
+            mwaa_client=mwaa_client,
+            region_name=region_name,
+            boto3_session=boto3_session,
+            profile_name=profile_name,
+            endpoint_url=endpoint_url,
+            config=_relay_config,
+        )
+        self._relay = _Relay(self.environment)
+
+    @property
+    def name(self) -> str:
+        return self.environment.name
+
+    @property
+    def mwaa_client(self) -> Any:
+        """The boto3 MWAA client (made now, blocking, if it was not given and not made yet)."""
+        return self.environment.client()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, region_name={self.environment.region_name!r})"
+
+
+def _relay_config() -> Any:
+    """botocore's retries off for a client made here: the client's retry policy decides what may
+    be sent again, and botocore would send a relayed POST again after a read timeout."""
+    from botocore.config import Config
+
+    return Config(retries={"total_max_attempts": 1}, user_agent_extra="airflow-rest")
+
+
+class InvokeRestApiTransport(_RelayTransport, httpx.BaseTransport):
+    """Sends each request through MWAA's ``InvokeRestApi`` (boto3), for the sync clients.
 
     ``name`` is the MWAA environment; ``mwaa_client`` a boto3 MWAA client to use, or else one is
     made on first use from ``boto3_session`` (or a session for ``profile_name``, made now; default:
@@ -480,61 +466,16 @@ class InvokeRestApiTransport(httpx.BaseTransport):
     module's docstring for the mapping both ways.
     """
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        mwaa_client: Any = None,
-        region_name: str | None = None,
-        boto3_session: Any = None,
-        profile_name: str | None = None,
-        endpoint_url: str | None = None,
-    ) -> None:
-        self._relay = _Relay(name, mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
-
-    @property
-    def name(self) -> str:
-        return self._relay.name
-
-    @property
-    def mwaa_client(self) -> Any:
-        """The boto3 MWAA client (made now if it was not given and not made yet)."""
-        return self._relay.mwaa_client()
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
         return self._relay.send(request)
 
     def close(self) -> None:
-        self._relay.close()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, region_name={self._relay.region_name!r})"
+        self.environment.close()
 
 
-class AsyncInvokeRestApiTransport(httpx.AsyncBaseTransport):
+class AsyncInvokeRestApiTransport(_RelayTransport, httpx.AsyncBaseTransport):
     """The async form of :class:`InvokeRestApiTransport`: each boto3 call runs in a worker thread."""
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        mwaa_client: Any = None,
-        region_name: str | None = None,
-        boto3_session: Any = None,
-        profile_name: str | None = None,
-        endpoint_url: str | None = None,
-    ) -> None:
-        self._relay = _Relay(name, mwaa_client, region_name, boto3_session, profile_name, endpoint_url)
-
-    @property
-    def name(self) -> str:
-        return self._relay.name
-
-    @property
-    def mwaa_client(self) -> Any:
-        """The boto3 MWAA client (made now, blocking, if it was not given and not made yet)."""
-        return self._relay.mwaa_client()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         from anyio import to_thread  # httpx's own dependency: works under asyncio and trio
@@ -543,10 +484,7 @@ class AsyncInvokeRestApiTransport(httpx.AsyncBaseTransport):
         return await to_thread.run_sync(self._relay.send, request)
 
     async def aclose(self) -> None:
-        self._relay.close()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, region_name={self._relay.region_name!r})"
+        self.environment.close()
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -566,24 +504,74 @@ def _check_client_kwargs(client_kwargs: Mapping[str, Any]) -> None:
 
 def placeholder_url(name: str) -> str:
     """The base URL an InvokeRestApi client carries paths on: a host that never resolves."""
-    return PLACEHOLDER_URL.format(name=_check_name(name).lower())
+    return PLACEHOLDER_URL.format(name=check_name(name).lower())
 
 
-def mwaa_invoke_client(
+def _environment_major(environment: Environment) -> int:
+    """The environment's major (``get_environment``, a blocking call); the MWAA client made for
+    that is closed if the call fails, as no client will own it."""
+    try:
+        return environment.airflow_major()
+    except BaseException:
+        environment.close()
+        raise
+
+
+@overload
+def invoke_client(
     name: str,
     *,
+    airflow_version: Literal[2],
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> AirflowClient: ...
+@overload
+def invoke_client(
+    name: str,
+    *,
+    airflow_version: Literal[3],
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> Airflow3Client: ...
+@overload
+def invoke_client(
+    name: str,
+    *,
+    airflow_version: int | str | None = ...,
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> AirflowClient | Airflow3Client: ...
+def invoke_client(
+    name: str,
+    *,
+    airflow_version: int | str | None = None,
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
     profile_name: str | None = None,
     endpoint_url: str | None = None,
     **client_kwargs: Any,
-) -> AirflowClient:
-    """An :class:`AirflowClient` whose every request goes through MWAA's ``InvokeRestApi``.
+) -> AirflowClient | Airflow3Client:
+    """A client whose every request goes through MWAA's ``InvokeRestApi``: ``AirflowClient`` on
+    Airflow 2, ``Airflow3Client`` on Airflow 3 (``airflow_version``, else asked of
+    ``get_environment`` now).
 
     ``client_kwargs`` are passed on (``max_retries``, ``retry_post``, ``headers``...); ``base_url``,
     ``transport`` and ``auth`` cannot be given.
     """
+    given = checked_major(airflow_version)
     transport = InvokeRestApiTransport(
         name,
         mwaa_client=mwaa_client,
@@ -593,20 +581,62 @@ def mwaa_invoke_client(
         endpoint_url=endpoint_url,
     )
     _check_client_kwargs(client_kwargs)
-    return AirflowClient(placeholder_url(name), transport=transport, **client_kwargs)
+    major = given if given is not None else _environment_major(transport.environment)
+    return client_class(major)(placeholder_url(name), transport=transport, **client_kwargs)
 
 
-def async_mwaa_invoke_client(
+@overload
+async def async_invoke_client(
     name: str,
     *,
+    airflow_version: Literal[2],
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient: ...
+@overload
+async def async_invoke_client(
+    name: str,
+    *,
+    airflow_version: Literal[3],
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflow3Client: ...
+@overload
+async def async_invoke_client(
+    name: str,
+    *,
+    airflow_version: int | str | None = ...,
+    region_name: str | None = ...,
+    boto3_session: Any = ...,
+    mwaa_client: Any = ...,
+    profile_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    **client_kwargs: Any,
+) -> AsyncAirflowClient | AsyncAirflow3Client: ...
+async def async_invoke_client(
+    name: str,
+    *,
+    airflow_version: int | str | None = None,
     region_name: str | None = None,
     boto3_session: Any = None,
     mwaa_client: Any = None,
     profile_name: str | None = None,
     endpoint_url: str | None = None,
     **client_kwargs: Any,
-) -> AsyncAirflowClient:
-    """An :class:`AsyncAirflowClient` whose every request goes through MWAA's ``InvokeRestApi``."""
+) -> AsyncAirflowClient | AsyncAirflow3Client:
+    """The async form of :func:`invoke_client` (``await mwaa.async_invoke_client(...)``);
+    ``get_environment`` runs in a worker thread."""
+    from anyio import to_thread
+
+    given = checked_major(airflow_version)
     transport = AsyncInvokeRestApiTransport(
         name,
         mwaa_client=mwaa_client,
@@ -616,4 +646,7 @@ def async_mwaa_invoke_client(
         endpoint_url=endpoint_url,
     )
     _check_client_kwargs(client_kwargs)
-    return AsyncAirflowClient(placeholder_url(name), transport=transport, **client_kwargs)
+    major = (
+        given if given is not None else await to_thread.run_sync(_environment_major, transport.environment)
+    )
+    return async_client_class(major)(placeholder_url(name), transport=transport, **client_kwargs)
