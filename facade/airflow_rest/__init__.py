@@ -23,9 +23,10 @@ from ._connect import airflow_major, async_airflow_major, connect, connect_async
 from ._datetimes import as_utc
 from ._retry import RetryPolicy
 from ._v1 import AirflowClient, AsyncAirflowClient
-from .auth import BasicAuth, BearerAuth, PasswordTokenAuth, SessionCookieAuth
+from .auth import BasicAuth, BearerAuth, SessionCookieAuth
 
 if TYPE_CHECKING:
+    from ._token_auth import PasswordTokenAuth
     from ._v2 import Airflow3Client, AsyncAirflow3Client
 
 __all__ = [
@@ -54,4 +55,8 @@ def __getattr__(name: str) -> Any:
         from . import _v2
 
         return getattr(_v2, name)
+    if name == "PasswordTokenAuth":
+        from ._token_auth import PasswordTokenAuth
+
+        return PasswordTokenAuth
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

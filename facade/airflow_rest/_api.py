@@ -68,7 +68,7 @@ def _basic(username: str, password: str) -> httpx.Auth:
 
 
 def _token(username: str, password: str) -> httpx.Auth:
-    from .auth import PasswordTokenAuth
+    from ._token_auth import PasswordTokenAuth
 
     return PasswordTokenAuth(username, password)
 

@@ -28,7 +28,7 @@ from botocore.stub import Stubber
 
 from airflow_rest import PasswordTokenAuth, errors
 from airflow_rest._core import HTTPCORE_LOGGERS
-from airflow_rest.auth import token_url_for
+from airflow_rest._token_auth import token_url_for
 from airflow_rest.providers import mwaa
 from airflow_rest.providers._shared.session import jwt_expiry
 

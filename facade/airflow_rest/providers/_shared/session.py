@@ -10,7 +10,6 @@ to be refused, and when it expires). Everything else (locking, expiry, re-login,
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -19,12 +18,15 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from ... import errors
 from ..._core import redact_httpx_logs
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("airflow_rest.providers")
 Cred = TypeVar("Cred")
@@ -245,6 +247,8 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
         raise NotImplementedError
 
     async def _afetch_credential(self) -> Cred:
+        import asyncio  # imported when first needed: it costs more than the rest of the client
+
         return await asyncio.to_thread(self._fetch_credential)
 
     def _credential_fresh(self, age: float) -> bool:
@@ -383,6 +387,8 @@ class SessionLogin(httpx.Auth, Generic[Cred]):
 
     def _async_lock(self) -> asyncio.Lock:
         if self._alock is None:
+            import asyncio
+
             self._alock = asyncio.Lock()
         return self._alock
 
