@@ -1,13 +1,21 @@
 """How fast is airflow-rest, as ratios against raw ``httpx`` + ``json.loads`` measured in the same run.
 
-    .venv/bin/python scripts/benchmark.py            # full run, about a minute on 2 cores
+    .venv/bin/python scripts/benchmark.py            # full run, about a minute and a half on 2 cores
     .venv/bin/python scripts/benchmark.py --quick    # fewer repeats, for a smoke test
-    .venv/bin/python scripts/benchmark.py --profile  # also cProfile the facade pager at page 1000
+    .venv/bin/python scripts/benchmark.py --profile  # also cProfile both majors' pagers
 
 It starts two fake Airflow servers (scripts/bench_server.py) on 127.0.0.1 in subprocesses, one
-answering at once with 20,000 TaskInstances (all 29 fields) and one adding 20 ms to every answer
-with 4,000 (40 pages of 100, so the slow sequential baseline stays short), and always kills them.
+answering at once with 20,000 TaskInstances and one adding 20 ms to every answer with 4,000 (40
+pages of 100, so the slow sequential baseline stays short), and always kills them. Both serve the
+same task instances on Airflow 2's ``/api/v1`` (``TaskInstance``, all 29 fields) and Airflow 3.3's
+``/api/v2`` (``TaskInstanceResponse``, all 34 fields, nested DAG version, trigger and triggerer job).
 It exits 0 whatever the numbers: it is a report.
+
+Every line names its major (the bare and httpx import lines serve both): ``v1`` is
+``AirflowClient`` against ``/api/v1``, ``v2`` is ``Airflow3Client`` against ``/api/v2``. The
+sequential paging, per-item and cold-import lines are measured for both, the same way; Airflow 3
+caps ``limit`` at 100 (silently, as the fake does), so v2 is paged at 100 only, where v1 is paged
+at 100 and 1000. The concurrency lines are v1's.
 
 Fetch timings are the BEST of several runs (noise on a loaded machine only ever adds time); the
 competing variants run interleaved (A B A B ...) after one warm-up each, reuse one client each
@@ -22,30 +30,37 @@ raw httpx+json.loads, page N
     page after page until ``total_entries``, counting the items (must be 20,000).
 facade paginate, page N
     ``sum(1 for _ in client.paginate(client.task_instance.get_task_instances, dag_id="~",
-    dag_run_id="~", page_size=N))`` on ``AirflowClient(..., max_retries=0)``. Target (a): at most 1.25x
+    dag_run_id="~", page_size=N))`` on ``AirflowClient(..., max_retries=0)`` (v1) or
+    ``Airflow3Client(..., max_retries=0)`` (v2; its pager pages by cursor, as against a real 3.3,
+    over the same 200 pages of 100 the raw baseline fetches by offset). Target (a): at most 1.25x
     raw at page 100, 1.4x at page 1000.
 generated sync loop, page N (reference)
-    ``airflow_rest_v1.api.task_instance.get_task_instances.sync(...)`` offset after offset, on a plain
-    ``airflow_rest_v1.Client``: what the generated package alone costs. No target.
-json.loads / TaskInstance.from_dict, per item
-    ``timeit`` (garbage collector off, best of many short repeats) of ``json.loads`` of one 1000-item
-    page body divided by 1000, and of ``TaskInstance.from_dict`` over that page's 1000 parsed dicts,
-    per item (the dicts are checked afterwards to be unchanged).
+    ``airflow_rest_v1.api.task_instance.get_task_instances.sync(...)`` (v2: ``airflow_rest_v2``'s)
+    offset after offset, on a plain generated ``Client``: what the generated package alone costs.
+    No target.
+json.loads / <model>.from_dict, per item
+    ``timeit`` (garbage collector off, best of many short repeats) of ``json.loads`` of 1000 items'
+    page bodies divided by 1000, and of the item model's ``from_dict`` (v1 ``TaskInstance``, v2
+    ``TaskInstanceResponse``) over those 1000 parsed dicts, per item (the dicts are checked
+    afterwards to be unchanged). v1 decodes one page of 1000; v2 ten pages of 100 spread evenly from
+    the first to the last, so that finished, failed, skipped, running and deferred task instances
+    all take part.
     Target (b): from_dict per item no more than json.loads per item (ratio <= 1.0).
 cold import
     Fresh ``python -c ...`` subprocesses, interleaved, 15 rounds: bare ``pass``; ``import httpx``; and
-    ``import airflow_rest``, making an ``AirflowClient``, touching ``client.task_instance.
-    get_task_instances`` and importing that operation's generated module and its collection model. The
+    for each major ``import airflow_rest``, making its client (``AirflowClient`` / ``Airflow3Client``),
+    touching ``client.task_instance.get_task_instances`` and importing that operation's generated
+    module and its collection model (which imports the item model and the models it nests). The
     time is the MEDIAN over rounds of (that run - the bare run of the same round); ``best`` the
-    smallest. Byte-code caches are used as an installed package's would be (PYTHONDONTWRITEBYTECODE is
-    dropped for these runs; a warm-up run writes them). Target (c): airflow_rest at most 90 ms over
-    bare Python where ``import httpx`` alone takes 67 ms, checked as a ratio to httpx's import in
-    the same run (<= 90/67 = 1.34x); the absolute median is shown below it for reference.
-raw sequential / async pager / sync pager, 20 ms latency
+    smallest. Byte-code caches are used as an installed package's would be (PYTHONDONTWRITEBYTECODE
+    is dropped for these runs; a warm-up run writes them). Target (c): airflow_rest at most 90 ms
+    over bare Python where ``import httpx`` alone takes 67 ms, checked as a ratio to httpx's import
+    in the same run (<= 90/67 = 1.34x); the absolute median is shown below it for reference.
+raw sequential / async pager / sync pager, 20 ms latency (v1)
     40 pages of 100 from the 20 ms server: raw sequential httpx vs ``AsyncAirflowClient.paginate(...,
     page_size=100, concurrency=8)`` counted with ``async for``, and vs ``AirflowClient.paginate(...,
     page_size=100, concurrency=8)`` (pages fetched ahead on 8 threads). Target (d): ratio <= 0.2.
-raw sequential / async pager / sync pager, 0 ms latency
+raw sequential / async pager / sync pager, 0 ms latency (v1)
     The 20,000 items at page 100 from the immediate server: raw sequential httpx, raw sequential
     ``httpx.AsyncClient`` (for reference: what httpx's async stack costs by itself), and the async
     and the sync pagers at concurrency 1 (sequential) and 8. Target (d): concurrency never makes
@@ -78,15 +93,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import httpx
 
 try:  # the packages may be half-way through a regeneration: report that rather than crash
     import airflow_rest
     import airflow_rest_v1
+    import airflow_rest_v2
     from airflow_rest_v1.api.task_instance import get_task_instances
     from airflow_rest_v1.models.task_instance import TaskInstance
     from airflow_rest_v1.models.task_instance_collection import TaskInstanceCollection
+    from airflow_rest_v2.api.task_instance import get_task_instances as get_task_instances_v2
+    from airflow_rest_v2.models.task_instance_collection_response import TaskInstanceCollectionResponse
+    from airflow_rest_v2.models.task_instance_response import TaskInstanceResponse
 except Exception as exc:
     IMPORT_ERROR: Exception | None = exc
 else:
@@ -102,12 +123,70 @@ CONCURRENCY = 8
 IMPORT_RATIO = 90 / 67
 NOISE_ALLOWANCE = 1.03  # two runs of the same code differ by this much on a quiet 2-core machine
 TI_PATH = "/api/v1/dags/~/dagRuns/~/taskInstances"
+TI_PATH_V2 = "/api/v2/dags/~/dagRuns/~/taskInstances"
+V2_MAX_PAGE = 100  # Airflow 3 lowers any larger limit to this
 IMPORT_CLIENT = (
     "import airflow_rest; c = airflow_rest.AirflowClient('http://127.0.0.1:1'); "
     "c.task_instance.get_task_instances; "
     "import airflow_rest_v1.api.task_instance.get_task_instances, "
     "airflow_rest_v1.models.task_instance_collection"
 )
+IMPORT_CLIENT_V2 = (
+    "import airflow_rest; c = airflow_rest.Airflow3Client('http://127.0.0.1:1'); "
+    "c.task_instance.get_task_instances; "
+    "import airflow_rest_v2.api.task_instance.get_task_instances, "
+    "airflow_rest_v2.models.task_instance_collection_response, airflow_rest_v2.models.task_instance_response"
+)
+
+
+@dataclass(frozen=True)
+class Major:
+    """What the measurements need of one REST API major."""
+
+    name: str  # "v1" or "v2": the first word of its lines
+    ti_path: str  # the task-instance list under the server root
+    client: Callable[..., Any]  # the facade client class
+    generated_client: Callable[..., Any]  # the generated package's plain Client
+    generated_root: str  # what the generated Client's base_url adds to the server root
+    operation: ModuleType  # the generated get_task_instances module (``.sync``)
+    collection: type
+    model: type  # the item model, timed per item
+    pages: tuple[tuple[int, float], ...]  # (page size, target ratio) of the paging lines
+    sample: tuple[tuple[int, int], ...]  # (limit, offset) of the pages the per-item lines decode
+    import_code: str
+
+
+def majors() -> list[Major]:
+    """v1 then v2 (only once the packages imported)."""
+    spread = (ITEMS - V2_MAX_PAGE) // 9
+    return [
+        Major(
+            "v1",
+            TI_PATH,
+            airflow_rest.AirflowClient,
+            airflow_rest_v1.Client,
+            "/api/v1",
+            get_task_instances,
+            TaskInstanceCollection,
+            TaskInstance,
+            ((100, 1.25), (1000, 1.4)),
+            ((1000, 0),),
+            IMPORT_CLIENT,
+        ),
+        Major(
+            "v2",
+            TI_PATH_V2,
+            airflow_rest.Airflow3Client,
+            airflow_rest_v2.Client,
+            "",  # v2's generated operations carry /api/v2 themselves
+            get_task_instances_v2,
+            TaskInstanceCollectionResponse,
+            TaskInstanceResponse,
+            ((V2_MAX_PAGE, 1.25),),
+            tuple((V2_MAX_PAGE, k * spread) for k in range(10)),
+            IMPORT_CLIENT_V2,
+        ),
+    ]
 
 
 @dataclass
@@ -179,7 +258,7 @@ def raw_fetch(http: httpx.Client, url: str, page_size: int) -> int:
     return count
 
 
-def facade_fetch(client: airflow_rest.AirflowClient, page_size: int) -> int:
+def facade_fetch(client: airflow_rest.AirflowClient | airflow_rest.Airflow3Client, page_size: int) -> int:
     op = client.task_instance.get_task_instances
     return sum(1 for _ in client.paginate(op, dag_id="~", dag_run_id="~", page_size=page_size))
 
@@ -190,13 +269,11 @@ def sync_fetch(client: airflow_rest.AirflowClient, page_size: int, concurrency: 
     return sum(1 for _ in pager)
 
 
-def generated_fetch(client: airflow_rest_v1.Client, page_size: int) -> int:
+def generated_fetch(major: Major, client: Any, page_size: int) -> int:
     count, offset, total = 0, 0, 1
     while offset < total:
-        page = get_task_instances.sync(
-            client=client, dag_id="~", dag_run_id="~", limit=page_size, offset=offset
-        )
-        assert isinstance(page, TaskInstanceCollection), page
+        page = major.operation.sync(client=client, dag_id="~", dag_run_id="~", limit=page_size, offset=offset)
+        assert isinstance(page, major.collection), page
         items = page.task_instances
         assert isinstance(items, list) and isinstance(page.total_entries, int)
         total = page.total_entries
@@ -277,23 +354,23 @@ def fetch_rows(times: Runs, baseline: str, targets: dict[str, tuple[float, str]]
     return rows
 
 
-def sequential(port: int, repeats: int) -> list[Row]:
+def sequential(port: int, repeats: int, major: Major) -> list[Row]:
     root = f"http://127.0.0.1:{port}"
     rows: list[Row] = []
     with (
         httpx.Client() as http,
-        airflow_rest.AirflowClient(root, max_retries=0) as facade,
-        airflow_rest_v1.Client(base_url=f"{root}/api/v1") as generated,
+        major.client(root, max_retries=0) as facade,
+        major.generated_client(base_url=root + major.generated_root) as generated,
     ):
-        for page_size, limit in ((100, 1.25), (1000, 1.4)):
-            raw = f"raw httpx+json.loads, page {page_size}"
-            fac = f"facade paginate, page {page_size}"
-            gen = f"generated sync loop, page {page_size} (reference)"
+        for page_size, limit in major.pages:
+            raw = f"{major.name} raw httpx+json.loads, page {page_size}"
+            fac = f"{major.name} facade paginate, page {page_size}"
+            gen = f"{major.name} generated sync loop, page {page_size} (reference)"
             times = race(
                 {
-                    raw: partial(raw_fetch, http, root + TI_PATH, page_size),
+                    raw: partial(raw_fetch, http, root + major.ti_path, page_size),
                     fac: partial(facade_fetch, facade, page_size),
-                    gen: partial(generated_fetch, generated, page_size),
+                    gen: partial(generated_fetch, major, generated, page_size),
                 },
                 repeats,
                 ITEMS,
@@ -302,26 +379,33 @@ def sequential(port: int, repeats: int) -> list[Row]:
     return rows
 
 
-def per_item(port: int, repeats: int) -> list[Row]:
-    body = httpx.get(f"http://127.0.0.1:{port}{TI_PATH}", params={"limit": 1000, "offset": 0}).content
-    dicts = json.loads(body)["task_instances"]
-    pristine = json.loads(body)["task_instances"]
+def per_item(port: int, repeats: int, major: Major) -> list[Row]:
+    url = f"http://127.0.0.1:{port}{major.ti_path}"
+    bodies = [httpx.get(url, params={"limit": size, "offset": start}).content for size, start in major.sample]
+    dicts = [item for body in bodies for item in json.loads(body)["task_instances"]]
+    pristine = [item for body in bodies for item in json.loads(body)["task_instances"]]
     n = len(dicts)
+    pages = f"{len(bodies)} pages of {n // len(bodies)}" if len(bodies) > 1 else f"{n}-item page"
+
+    def decode() -> None:
+        loads = json.loads
+        for body in bodies:
+            loads(body)
 
     def construct() -> None:
-        from_dict = TaskInstance.from_dict
+        from_dict = major.model.from_dict
         for d in dicts:
             from_dict(d)
 
     # many short repeats: the best of them is the most likely to have run undisturbed
-    loads = min(timeit.repeat(lambda: json.loads(body), number=1, repeat=repeats)) / n
+    loads = min(timeit.repeat(decode, number=1, repeat=repeats)) / n
     build = min(timeit.repeat(construct, number=1, repeat=repeats)) / n
     note = "" if dicts == pristine else "  (from_dict MUTATED its input!)"
     ratio = build / loads
     return [
-        Row(f"json.loads per item ({n}-item page)", loads * 1e6, None, "us", 1.0, None, "baseline"),
+        Row(f"{major.name} json.loads per item ({pages})", loads * 1e6, None, "us", 1.0, None, "baseline"),
         Row(
-            f"TaskInstance.from_dict per item{note}",
+            f"{major.name} {major.model.__name__}.from_dict per item{note}",
             build * 1e6,
             None,
             "us",
@@ -333,11 +417,11 @@ def per_item(port: int, repeats: int) -> list[Row]:
     ]
 
 
-def cold_import(rounds: int) -> list[Row]:
+def cold_import(rounds: int, all_majors: list[Major]) -> list[Row]:
     env = {
         k: v for k, v in os.environ.items() if k not in ("PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
     }
-    codes = {"bare": "pass", "httpx": "import httpx", "client": IMPORT_CLIENT}
+    codes = {"bare": "pass", "httpx": "import httpx", **{m.name: m.import_code for m in all_majors}}
 
     def run(code: str) -> float:
         start = time.perf_counter()
@@ -353,33 +437,36 @@ def cold_import(rounds: int) -> list[Row]:
     for _ in range(rounds):
         for name, code in codes.items():
             times[name].append(run(code))
-    over = {
-        name: [t - b for t, b in zip(times[name], times["bare"], strict=True)] for name in ("httpx", "client")
-    }
+    over = {name: [t - b for t, b in zip(times[name], times["bare"], strict=True)] for name in codes}
     httpx_ms = statistics.median(over["httpx"]) * 1e3
-    client_ms = statistics.median(over["client"]) * 1e3
     bare = times["bare"]
-    return [
+    rows = [
         Row("cold import: python -c pass (bare)", min(bare) * 1e3, statistics.median(bare) * 1e3),
         Row(
             "cold import: httpx, over bare", min(over["httpx"]) * 1e3, httpx_ms, ratio=1.0, target="baseline"
         ),
-        Row(
-            "cold import: airflow_rest + TI ops, over bare",
-            min(over["client"]) * 1e3,
-            client_ms,
-            ratio=client_ms / httpx_ms if httpx_ms > 0 else None,
-            limit=IMPORT_RATIO,
-            target=f"<= {IMPORT_RATIO:.2f}x (c)",
-            checked=client_ms / httpx_ms if httpx_ms > 0 else None,
-        ),
-        Row(
-            "cold import: the same, absolute (for reference)",
-            min(over["client"]) * 1e3,
-            client_ms,
-            target="90 ms where httpx takes 67",
-        ),
     ]
+    for major in all_majors:
+        client_ms = statistics.median(over[major.name]) * 1e3
+        ratio = client_ms / httpx_ms if httpx_ms > 0 else None
+        rows += [
+            Row(
+                f"{major.name} cold import: airflow_rest + TI ops, over bare",
+                min(over[major.name]) * 1e3,
+                client_ms,
+                ratio=ratio,
+                limit=IMPORT_RATIO,
+                target=f"<= {IMPORT_RATIO:.2f}x (c)",
+                checked=ratio,
+            ),
+            Row(
+                f"{major.name} cold import: the same, absolute (for reference)",
+                min(over[major.name]) * 1e3,
+                client_ms,
+                target="90 ms where httpx takes 67",
+            ),
+        ]
+    return rows
 
 
 def concurrent(fast_port: int, slow_port: int, repeats: int) -> list[Row]:
@@ -395,19 +482,19 @@ def concurrent(fast_port: int, slow_port: int, repeats: int) -> list[Row]:
             async_http = httpx.AsyncClient()
             try:
                 with httpx.Client() as http, airflow_rest.AirflowClient(root, max_retries=0) as sync_client:
-                    raw = f"raw sequential, page 100, {label}"
-                    async_c8 = f"async pager conc {CONCURRENCY}, page 100, {label}"
-                    sync_c8 = f"sync pager conc {CONCURRENCY}, page 100, {label}"
+                    raw = f"v1 raw sequential, page 100, {label}"
+                    async_c8 = f"v1 async pager conc {CONCURRENCY}, page 100, {label}"
+                    sync_c8 = f"v1 sync pager conc {CONCURRENCY}, page 100, {label}"
                     variants: dict[str, Callable[[], int]] = {
                         raw: partial(raw_fetch, http, root + TI_PATH, 100),
                         async_c8: partial(run_async, loop, client, CONCURRENCY),
                         sync_c8: partial(sync_fetch, sync_client, 100, CONCURRENCY),
                     }
                     targets = {}
-                    async_c1 = f"async pager conc 1, page 100, {label} (ref)"
-                    sync_c1 = f"sync pager conc 1, page 100, {label} (ref)"
+                    async_c1 = f"v1 async pager conc 1, page 100, {label} (ref)"
+                    sync_c1 = f"v1 sync pager conc 1, page 100, {label} (ref)"
                     if conc1:
-                        variants[f"raw async sequential, page 100, {label} (ref)"] = partial(
+                        variants[f"v1 raw async sequential, page 100, {label} (ref)"] = partial(
                             run_raw_async, loop, async_http, root + TI_PATH
                         )
                         variants[async_c1] = partial(run_async, loop, client, 1)
@@ -424,7 +511,7 @@ def concurrent(fast_port: int, slow_port: int, repeats: int) -> list[Row]:
                             c8, c1 = min(times[c8_name][0]), min(times[c1_name][0])
                             rows.append(
                                 Row(
-                                    f"{kind} pager conc {CONCURRENCY} vs conc 1, {label}",
+                                    f"v1 {kind} pager conc {CONCURRENCY} vs conc 1, {label}",
                                     ratio=c8 / c1,
                                     limit=NOISE_ALLOWANCE,
                                     target="<= 1.00x (d)",
@@ -439,14 +526,16 @@ def concurrent(fast_port: int, slow_port: int, repeats: int) -> list[Row]:
     return rows
 
 
-def profile(port: int) -> None:
-    with airflow_rest.AirflowClient(f"http://127.0.0.1:{port}", max_retries=0) as client:
-        facade_fetch(client, 1000)
+def profile(port: int, major: Major) -> None:
+    page_size = max(size for size, _ in major.pages)
+    with major.client(f"http://127.0.0.1:{port}", max_retries=0) as client:
+        facade_fetch(client, page_size)
         profiler = cProfile.Profile()
         profiler.enable()
-        count = facade_fetch(client, 1000)
+        count = facade_fetch(client, page_size)
         profiler.disable()
-    print(f"\ncProfile of the facade pager, page 1000 ({count} items), top 15 by tottime:")
+    what = f"the {major.name} facade pager, page {page_size} ({count} items)"
+    print(f"\ncProfile of {what}, top 15 by tottime:")
     pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(15)
 
 
@@ -490,7 +579,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the facade pager at page 1000")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the facade pagers (v1 page 1000, v2 page 100)"
+    )
     args = parser.parse_args()
     repeats, slow_repeats, timeit_repeats, import_rounds = (3, 3, 9, 5) if args.quick else (7, 5, 25, 15)
 
@@ -503,10 +594,15 @@ def main() -> None:
         f"timeit best of {timeit_repeats}; cold import median of {import_rounds} rounds"
     )
     print(f"load:     {_load()} (1, 5, 15 min) before; other work on the machine makes every number noisier")
+    print(
+        f"majors:   v1 = AirflowClient on /api/v1 (pages of 100 and 1000); v2 = Airflow3Client on /api/v2 "
+        f"(pages of {V2_MAX_PAGE} only: Airflow 3 caps limit at {V2_MAX_PAGE})"
+    )
     print()
     if IMPORT_ERROR is not None:
         print(f"cannot import the client: {type(IMPORT_ERROR).__name__}: {IMPORT_ERROR}")
         return
+    both = majors()
     started = time.perf_counter()
     rows: list[Row] = []
     try:
@@ -514,10 +610,10 @@ def main() -> None:
             fast = stack.enter_context(bench_server(ITEMS, 0))
             slow = stack.enter_context(bench_server(SLOW_ITEMS, SLOW_MS))
             steps: list[tuple[str, Callable[[], list[Row]]]] = [
-                ("sequential", lambda: sequential(fast, repeats)),
-                ("per item", lambda: per_item(fast, timeit_repeats)),
-                ("cold import", lambda: cold_import(import_rounds)),
-                ("concurrency", lambda: concurrent(fast, slow, slow_repeats)),
+                *((f"{m.name} sequential", partial(sequential, fast, repeats, m)) for m in both),
+                *((f"{m.name} per item", partial(per_item, fast, timeit_repeats, m)) for m in both),
+                ("cold import", partial(cold_import, import_rounds, both)),
+                ("v1 concurrency", partial(concurrent, fast, slow, slow_repeats)),
             ]
             for name, step in steps:
                 try:
@@ -526,7 +622,8 @@ def main() -> None:
                     rows.append(Row(f"{name}: ERROR {_short(exc)}", limit=0.0, target="runs"))
             print_table(rows)
             if args.profile:
-                profile(fast)
+                for major in both:
+                    profile(fast, major)
     except Exception as exc:  # e.g. a server that would not start; the servers are gone by now
         print(f"benchmark stopped: {_short(exc)}")
     verdicts = [r.result for r in rows if r.result]

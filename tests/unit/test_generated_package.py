@@ -230,3 +230,26 @@ def test_v2_reprs_hide_what_the_facts_call_secret() -> None:
     )
     for text in (repr(body), repr(answer)):
         assert "s3cret" not in text and "password='***'" in text and "extra='***'" in text
+
+
+def test_a_collection_without_its_optional_keys_builds_each_item_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An Airflow 3.0 or 3.1 server sends no cursor keys: the fallback must not rebuild every item."""
+    from airflow_rest_v2.models import TaskInstanceCollectionResponse, TaskInstanceResponse
+    from airflow_rest_v2.types import UNSET
+
+    from .facade.v2_samples import sample
+
+    built: list[str] = []
+    original = TaskInstanceResponse.from_dict.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[TaskInstanceResponse], data: dict[str, object]) -> TaskInstanceResponse:
+        built.append(str(data["task_id"]))
+        return original(cls, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(TaskInstanceResponse, "from_dict", classmethod(counting))
+    items = [sample("TaskInstanceResponse", task_id=f"t{i}") for i in range(3)]
+    page = TaskInstanceCollectionResponse.from_dict({"task_instances": items, "total_entries": 3})
+    assert [ti.task_id for ti in page.task_instances] == built == ["t0", "t1", "t2"]
+    assert page.next_cursor is UNSET and page.total_entries == 3

@@ -407,6 +407,7 @@ class DAG:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["scheduler_lock"], src_dict["tags"], src_dict["timetable_description"]  # noqa: B018
             last_expired = src_dict["last_expired"]
             if last_expired is not None:
                 last_expired = fromisoformat(last_expired)

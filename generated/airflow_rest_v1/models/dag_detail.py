@@ -596,6 +596,26 @@ class DAGDetail:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["scheduler_lock"],
+                src_dict["tags"],
+                src_dict["timetable_description"],
+                src_dict["catchup"],
+                src_dict["concurrency"],
+                src_dict["dag_run_timeout"],
+                src_dict["dataset_expression"],
+                src_dict["doc_md"],
+                src_dict["end_date"],
+                src_dict["is_paused_upon_creation"],
+                src_dict["last_parsed"],
+                src_dict["orientation"],
+                src_dict["params"],
+                src_dict["render_template_as_native_obj"],
+                src_dict["start_date"],
+                src_dict["template_search_path"],
+                src_dict["template_searchpath"],
+                src_dict["timezone"],
+            )  # noqa: B018
             last_expired = src_dict["last_expired"]
             if last_expired is not None:
                 last_expired = fromisoformat(last_expired)

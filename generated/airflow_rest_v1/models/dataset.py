@@ -128,6 +128,15 @@ class Dataset:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["consuming_dags"],
+                src_dict["created_at"],
+                src_dict["extra"],
+                src_dict["id"],
+                src_dict["producing_tasks"],
+                src_dict["updated_at"],
+                src_dict["uri"],
+            )  # noqa: B018
             aliases = list(map(DatasetAlias.from_dict, src_dict["aliases"]))
             consuming_dags = list(map(DagScheduleDatasetReference.from_dict, src_dict["consuming_dags"]))
             created_at = fromisoformat(src_dict["created_at"])

@@ -144,6 +144,17 @@ class DatasetEvent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["dataset_id"],
+                src_dict["dataset_uri"],
+                src_dict["extra"],
+                src_dict["id"],
+                src_dict["source_dag_id"],
+                src_dict["source_map_index"],
+                src_dict["source_run_id"],
+                src_dict["source_task_id"],
+                src_dict["timestamp"],
+            )  # noqa: B018
             created_dagruns = list(map(BasicDAGRun.from_dict, src_dict["created_dagruns"]))
             timestamp = fromisoformat(src_dict["timestamp"])
             if timestamp.tzinfo is None:

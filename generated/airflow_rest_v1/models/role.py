@@ -67,6 +67,7 @@ class Role:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["name"]  # noqa: B018
             actions = list(map(ActionResource.from_dict, src_dict["actions"]))
             role = cls(
                 actions,

@@ -316,6 +316,29 @@ class Task:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["is_mapped"],
+                src_dict["operator_name"],
+                src_dict["owner"],
+                src_dict["params"],
+                src_dict["pool"],
+                src_dict["pool_slots"],
+                src_dict["priority_weight"],
+                src_dict["queue"],
+                src_dict["retries"],
+                src_dict["retry_delay"],
+                src_dict["retry_exponential_backoff"],
+                src_dict["start_date"],
+                src_dict["sub_dag"],
+                src_dict["task_display_name"],
+                src_dict["task_id"],
+                src_dict["template_fields"],
+                src_dict["trigger_rule"],
+                src_dict["ui_color"],
+                src_dict["ui_fgcolor"],
+                src_dict["wait_for_downstream"],
+                src_dict["weight_rule"],
+            )  # noqa: B018
             class_ref = ClassReference.from_dict(src_dict["class_ref"])
             end_date = src_dict["end_date"]
             if end_date is not None:

@@ -63,6 +63,7 @@ class TaskCollection:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["total_entries"]  # noqa: B018
             tasks = list(map(Task.from_dict, src_dict["tasks"]))
             task_collection = cls(
                 tasks,

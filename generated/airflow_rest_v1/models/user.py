@@ -186,6 +186,7 @@ class User:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["password"]  # noqa: B018
             changed_on = src_dict["changed_on"]
             if changed_on is not None:
                 changed_on = fromisoformat(changed_on)

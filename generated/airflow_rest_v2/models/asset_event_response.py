@@ -172,6 +172,16 @@ class AssetEventResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["extra"],
+                src_dict["group"],
+                src_dict["name"],
+                src_dict["partition_key"],
+                src_dict["source_dag_id"],
+                src_dict["source_run_id"],
+                src_dict["source_task_id"],
+                src_dict["uri"],
+            )  # noqa: B018
             created_dagruns = list(map(DagRunAssetReference.from_dict, src_dict["created_dagruns"]))
             timestamp = fromisoformat(src_dict["timestamp"])
             if timestamp.tzinfo is None:

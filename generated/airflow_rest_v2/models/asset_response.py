@@ -170,6 +170,13 @@ class AssetResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["consuming_tasks"],
+                src_dict["extra"],
+                src_dict["last_asset_event"],
+                src_dict["scheduled_dags"],
+                src_dict["watchers"],
+            )  # noqa: B018
             aliases = list(map(AssetAliasResponse.from_dict, src_dict["aliases"]))
             created_at = fromisoformat(src_dict["created_at"])
             if created_at.tzinfo is None:

@@ -62,6 +62,7 @@ class BulkCreateActionConnectionBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["action_on_existence"]  # noqa: B018
             action = check_const(src_dict["action"], "create")
             entities = list(map(ConnectionBody.from_dict, src_dict["entities"]))
             action_on_existence = BulkActionOnExistence._value2member_map_.get(

@@ -127,6 +127,16 @@ class BulkDAGRunClearBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["dry_run"],
+                src_dict["note"],
+                src_dict["only_failed"],
+                src_dict["only_new"],
+                src_dict["partition_date_end"],
+                src_dict["partition_date_start"],
+                src_dict["partition_key"],
+                src_dict["run_on_latest_version"],
+            )  # noqa: B018
             dag_runs = list(map(BulkDAGRunBody.from_dict, src_dict["dag_runs"]))
             partition_date_end = src_dict["partition_date_end"]
             if partition_date_end is not None:

@@ -66,6 +66,7 @@ class BulkDeleteActionBulkDAGRunBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["action_on_non_existence"]  # noqa: B018
             action = check_const(src_dict["action"], "delete")
             entities = []
             _entities = src_dict["entities"]

@@ -76,6 +76,7 @@ class BulkUpdateActionBulkDAGRunBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["action_on_non_existence"], src_dict["update_mask"]  # noqa: B018
             action = check_const(src_dict["action"], "update")
             entities = list(map(BulkDAGRunBody.from_dict, src_dict["entities"]))
             action_on_non_existence = BulkActionNotOnExistence._value2member_map_.get(

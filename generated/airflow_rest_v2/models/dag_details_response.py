@@ -446,6 +446,18 @@ class DAGDetailsResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["active_runs_count"],
+                src_dict["allowed_run_types"],
+                src_dict["default_args"],
+                src_dict["is_backfillable"],
+                src_dict["is_favorite"],
+                src_dict["last_parse_duration"],
+                src_dict["owner_links"],
+                src_dict["rerun_with_latest_version"],
+                src_dict["timetable_partitioned"],
+                src_dict["timetable_periodic"],
+            )  # noqa: B018
             end_date = src_dict["end_date"]
             if end_date is not None:
                 end_date = fromisoformat(end_date)

@@ -282,6 +282,13 @@ class DAGResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["allowed_run_types"],
+                src_dict["is_backfillable"],
+                src_dict["last_parse_duration"],
+                src_dict["timetable_partitioned"],
+                src_dict["timetable_periodic"],
+            )  # noqa: B018
             last_expired = src_dict["last_expired"]
             if last_expired is not None:
                 last_expired = fromisoformat(last_expired)

@@ -112,6 +112,12 @@ class DAGRunCollectionResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["next_cursor"],
+                src_dict["previous_cursor"],
+                src_dict["total_entries"],
+                src_dict["total_entries_limit"],
+            )  # noqa: B018
             dag_runs = list(map(DAGRunResponse.from_dict, src_dict["dag_runs"]))
             dag_run_collection_response = cls(
                 dag_runs,

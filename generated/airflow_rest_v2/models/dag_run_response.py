@@ -248,6 +248,13 @@ class DAGRunResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["dag_display_name"],
+                src_dict["duration"],
+                src_dict["partition_date"],
+                src_dict["partition_key"],
+                src_dict["triggering_user_name"],
+            )  # noqa: B018
             dag_versions = list(map(DagVersionResponse.from_dict, src_dict["dag_versions"]))
             data_interval_end = src_dict["data_interval_end"]
             if data_interval_end is not None:

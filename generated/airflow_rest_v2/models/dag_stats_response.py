@@ -69,6 +69,7 @@ class DagStatsResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["dag_display_name"]  # noqa: B018
             stats = list(map(DagStatsStateResponse.from_dict, src_dict["stats"]))
             dag_stats_response = cls(
                 src_dict["dag_id"],

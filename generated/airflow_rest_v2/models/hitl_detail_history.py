@@ -178,6 +178,17 @@ class HITLDetailHistory:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["body"],
+                src_dict["chosen_options"],
+                src_dict["defaults"],
+                src_dict["multiple"],
+                src_dict["params"],
+                src_dict["params_input"],
+                src_dict["responded_at"],
+                src_dict["responded_by_user"],
+                src_dict["response_received"],
+            )  # noqa: B018
             created_at = fromisoformat(src_dict["created_at"])
             if created_at.tzinfo is None:
                 created_at = created_at.replace(tzinfo=UTC)

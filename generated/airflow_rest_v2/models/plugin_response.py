@@ -161,6 +161,7 @@ class PluginResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["external_views"], src_dict["react_apps"]  # noqa: B018
             appbuilder_menu_items = list(
                 map(AppBuilderMenuItemResponse.from_dict, src_dict["appbuilder_menu_items"])
             )

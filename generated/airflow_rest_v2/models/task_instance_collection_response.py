@@ -112,6 +112,12 @@ class TaskInstanceCollectionResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            (
+                src_dict["next_cursor"],
+                src_dict["previous_cursor"],
+                src_dict["total_entries"],
+                src_dict["total_entries_limit"],
+            )  # noqa: B018
             task_instances = list(map(TaskInstanceResponse.from_dict, src_dict["task_instances"]))
             task_instance_collection_response = cls(
                 task_instances,

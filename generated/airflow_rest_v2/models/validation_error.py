@@ -78,6 +78,7 @@ class ValidationError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
+            src_dict["ctx"], src_dict["input"]  # noqa: B018
             loc = []
             _loc = src_dict["loc"]
             for loc_item_data in _loc:
