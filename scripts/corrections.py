@@ -14,9 +14,11 @@ Ops (JSON pointers, RFC 6901):
 ``unrequire``  the schema at ``path`` no longer requires ``fields``; each must be required there
              now (so an entry that upstream has made unnecessary fails instead of silently passing).
 ``ensure_responses``  for the operations named by ``operations`` (``all``; ``with_input``: having
-             a parameter or a request body; ``with_path_params``; or a list of operationIds) except
-             those listed in ``except``, add each of ``responses`` (status -> response object) that
-             the operation does not declare yet. Must add at least one response somewhere.
+             a parameter or a request body; ``with_body``: having a request body;
+             ``with_path_params``; ``{with_parameter: NAME}``: having a parameter NAME; or a list of
+             operationIds) except those listed in ``except``, add each of ``responses`` (status ->
+             response object) that the operation does not declare yet. Must add at least one response
+             somewhere.
 
 A pointer may contain ``*`` segments. It then selects every match; with ``expect`` only the matches
 whose value equals it. At least one match is required, otherwise the correction fails.
@@ -341,6 +343,10 @@ def _selected(doc: dict[str, Any], selector: Any, item: dict[str, Any], operatio
         return True
     if selector == "with_input":
         return bool(params) or "requestBody" in operation
+    if selector == "with_body":
+        return "requestBody" in operation
+    if isinstance(selector, dict) and set(selector) == {"with_parameter"}:
+        return any(p.get("name") == selector["with_parameter"] for p in params)
     if selector == "with_path_params":
         return any(p.get("in") == "path" for p in params)
     raise CorrectionError(f"unknown operations selector {selector!r}")

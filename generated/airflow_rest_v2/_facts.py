@@ -19,7 +19,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         "patch": ["pool", "patch_pool"],
         "body": "PoolPatchBody",
         "updatable": ["slots", "description", "include_deferred"],
-        "required": {"pool": "key:pool_name", "include_deferred": "current"},
+        "required": {"pool": "key:pool_name", "slots": "current", "include_deferred": "current"},
         "create": ["pool", "post_pool"],
         "create_body": "PoolBody",
         "delete": ["pool", "delete_pool"],

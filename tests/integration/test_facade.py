@@ -11,6 +11,7 @@ import pytest
 from airflow_rest import AirflowClient, AsyncAirflowClient, errors
 from airflow_rest.models import Connection, DAGRun, Pool, Role, User, Variable
 
+from ..support.service import run_service
 from .conftest import PASSWORD, ROOT_URL, SMOKE_DAG, USER
 
 
@@ -26,6 +27,11 @@ def aclient() -> AsyncAirflowClient:
 
 def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def test_the_service_both_majors_run() -> None:
+    """The same function runs against Airflow 3 in tests/integration_v2/test_facade.py."""
+    run_service(ROOT_URL, (USER, PASSWORD), major=2)
 
 
 def test_page_through_all_task_instances_sync_and_async(rest: AirflowClient, smoke_run: DAGRun) -> None:

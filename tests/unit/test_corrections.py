@@ -207,6 +207,19 @@ def test_ensure_responses_selectors() -> None:
     ops = {o["operationId"]: o for *_, o in corrections.operations(out)}
     assert [k for k, o in ops.items() if "404" in o["responses"]] == ["get_pool"]
 
+    out, _ = corrections.apply(
+        spec(), one({"op": "ensure_responses", "operations": "with_body", "responses": {"415": {}}}), "2.11.2"
+    )
+    ops = {o["operationId"]: o for *_, o in corrections.operations(out)}
+    assert [k for k, o in ops.items() if "415" in o["responses"]] == ["post_pool"]
+
+    by_parameter = {"with_parameter": "limit"}  # a $ref parameter is resolved to find its name
+    out, _ = corrections.apply(
+        spec(), one({"op": "ensure_responses", "operations": by_parameter, "responses": bad}), "2.11.2"
+    )
+    ops = {o["operationId"]: o for *_, o in corrections.operations(out)}
+    assert [k for k, o in ops.items() if "400" in o["responses"]] == ["get_pools", "post_pool"]
+
 
 def test_ensure_responses_fails_when_nothing_to_add_or_unknown_operation() -> None:
     with pytest.raises(CorrectionError, match="already declares them"):

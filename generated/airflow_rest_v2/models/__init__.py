@@ -70,7 +70,6 @@ if TYPE_CHECKING:
     from .connection_test_request_body import ConnectionTestRequestBody
     from .connection_test_response import ConnectionTestResponse
     from .create_asset_events_body import CreateAssetEventsBody
-    from .create_token_content_type import CreateTokenContentType
     from .dag_collection_response import DAGCollectionResponse
     from .dag_details_response import DAGDetailsResponse
     from .dag_details_response_owner_links_type_0 import DAGDetailsResponseOwnerLinksType0
@@ -249,7 +248,6 @@ _MODULES = {
     "ConnectionTestRequestBody": ".connection_test_request_body",
     "ConnectionTestResponse": ".connection_test_response",
     "CreateAssetEventsBody": ".create_asset_events_body",
-    "CreateTokenContentType": ".create_token_content_type",
     "DAGCollectionResponse": ".dag_collection_response",
     "DAGDetailsResponse": ".dag_details_response",
     "DAGDetailsResponseOwnerLinksType0": ".dag_details_response_owner_links_type_0",
@@ -429,7 +427,6 @@ __all__ = (
     "ConnectionTestRequestBody",
     "ConnectionTestResponse",
     "CreateAssetEventsBody",
-    "CreateTokenContentType",
     "DAGCollectionResponse",
     "DAGDetailsResponse",
     "DAGDetailsResponseOwnerLinksType0",

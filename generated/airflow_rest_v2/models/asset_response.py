@@ -33,6 +33,7 @@ _KNOWN_KEYS = frozenset(
         "producing_tasks",
         "updated_at",
         "uri",
+        "consuming_dags",
         "consuming_tasks",
         "extra",
         "last_asset_event",
@@ -55,6 +56,8 @@ class AssetResponse:
         producing_tasks (list[TaskOutletAssetReference]):
         updated_at (datetime.datetime):
         uri (str):
+        consuming_dags (list[DagScheduleAssetReference] | Unset): Sent by Airflow 3.0 servers only (scheduled_dags since
+            3.1).
         consuming_tasks (list[TaskInletAssetReference] | Unset):
         extra (AssetResponseExtraType0 | None | Unset):
         last_asset_event (LastAssetEventResponse | None | Unset):
@@ -70,6 +73,7 @@ class AssetResponse:
     producing_tasks: list[TaskOutletAssetReference]
     updated_at: datetime.datetime
     uri: str
+    consuming_dags: list[DagScheduleAssetReference] | Unset = UNSET
     consuming_tasks: list[TaskInletAssetReference] | Unset = UNSET
     extra: AssetResponseExtraType0 | None | Unset = UNSET
     last_asset_event: LastAssetEventResponse | None | Unset = UNSET
@@ -102,6 +106,13 @@ class AssetResponse:
         updated_at = format_datetime(self.updated_at)
 
         uri = self.uri
+
+        consuming_dags: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.consuming_dags, Unset):
+            consuming_dags = []
+            for consuming_dags_item_data in self.consuming_dags:
+                consuming_dags_item = consuming_dags_item_data.to_dict()
+                consuming_dags.append(consuming_dags_item)
 
         consuming_tasks: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.consuming_tasks, Unset):
@@ -154,6 +165,8 @@ class AssetResponse:
                 "uri": uri,
             }
         )
+        if consuming_dags is not UNSET:
+            field_dict["consuming_dags"] = consuming_dags
         if consuming_tasks is not UNSET:
             field_dict["consuming_tasks"] = consuming_tasks
         if extra is not UNSET:
@@ -171,6 +184,7 @@ class AssetResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
             (
+                src_dict["consuming_dags"],
                 src_dict["consuming_tasks"],
                 src_dict["extra"],
                 src_dict["last_asset_event"],
@@ -185,6 +199,7 @@ class AssetResponse:
             updated_at = fromisoformat(src_dict["updated_at"])
             if updated_at.tzinfo is None:
                 updated_at = updated_at.replace(tzinfo=UTC)
+            consuming_dags = list(map(DagScheduleAssetReference.from_dict, src_dict["consuming_dags"]))
             consuming_tasks = list(map(TaskInletAssetReference.from_dict, src_dict["consuming_tasks"]))
             extra = src_dict["extra"]
             if extra is not None:
@@ -203,13 +218,14 @@ class AssetResponse:
                 producing_tasks,
                 updated_at,
                 src_dict["uri"],
+                consuming_dags,
                 consuming_tasks,
                 extra,
                 last_asset_event,
                 scheduled_dags,
                 watchers,
             )
-            if len(src_dict) != 13:
+            if len(src_dict) != 14:
                 asset_response.additional_properties = {
                     k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
                 }
@@ -226,6 +242,9 @@ class AssetResponse:
         updated_at = fromisoformat(src_dict["updated_at"])
         if updated_at.tzinfo is None:
             updated_at = updated_at.replace(tzinfo=UTC)
+        consuming_dags = get("consuming_dags", UNSET)
+        if consuming_dags is not UNSET:
+            consuming_dags = list(map(DagScheduleAssetReference.from_dict, consuming_dags))
         consuming_tasks = get("consuming_tasks", UNSET)
         if consuming_tasks is not UNSET:
             consuming_tasks = list(map(TaskInletAssetReference.from_dict, consuming_tasks))
@@ -250,6 +269,7 @@ class AssetResponse:
             producing_tasks,
             updated_at,
             src_dict["uri"],
+            consuming_dags,
             consuming_tasks,
             extra,
             last_asset_event,

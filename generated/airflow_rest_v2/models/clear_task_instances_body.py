@@ -28,7 +28,7 @@ class ClearTaskInstancesBody:
         note (None | str | Unset):
         only_failed (bool | Unset):  Default: True.
         only_running (bool | Unset):  Default: False.
-        prevent_running_task (bool | Unset):  Default: False.
+        prevent_running_task (bool | Unset):
         reset_dag_runs (bool | Unset):  Default: True.
         run_on_latest_version (bool | None | Unset): (Experimental) Run on the latest bundle version of the dag after
             clearing the task instances. If not specified, falls back to the DAG-level ``rerun_with_latest_version``
@@ -49,7 +49,7 @@ class ClearTaskInstancesBody:
     note: None | str | Unset = UNSET
     only_failed: bool | Unset = True
     only_running: bool | Unset = False
-    prevent_running_task: bool | Unset = False
+    prevent_running_task: bool | Unset = UNSET
     reset_dag_runs: bool | Unset = True
     run_on_latest_version: bool | None | Unset = UNSET
     start_date: datetime.datetime | None | Unset = UNSET

@@ -2,13 +2,14 @@
 # v2 spec with spec/v2/corrections.yaml applied. Change the corrections or spec/templates.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import model_repr
+from ..types import UTC, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="DagProcessorInfoResponse")
 
@@ -25,11 +26,11 @@ class DagProcessorInfoResponse:
     """DagProcessor info serializer for responses.
 
     Attributes:
-        latest_dag_processor_heartbeat (None | str):
+        latest_dag_processor_heartbeat (datetime.datetime | None):
         status (None | str):
     """
 
-    latest_dag_processor_heartbeat: None | str
+    latest_dag_processor_heartbeat: datetime.datetime | None
     status: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -38,7 +39,10 @@ class DagProcessorInfoResponse:
 
     def to_dict(self) -> dict[str, Any]:
         latest_dag_processor_heartbeat: None | str
-        latest_dag_processor_heartbeat = self.latest_dag_processor_heartbeat
+        if isinstance(self.latest_dag_processor_heartbeat, datetime.datetime):
+            latest_dag_processor_heartbeat = format_datetime(self.latest_dag_processor_heartbeat)
+        else:
+            latest_dag_processor_heartbeat = self.latest_dag_processor_heartbeat
 
         status: None | str
         status = self.status
@@ -56,8 +60,13 @@ class DagProcessorInfoResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        latest_dag_processor_heartbeat = src_dict["latest_dag_processor_heartbeat"]
+        if latest_dag_processor_heartbeat is not None:
+            latest_dag_processor_heartbeat = fromisoformat(latest_dag_processor_heartbeat)
+            if latest_dag_processor_heartbeat.tzinfo is None:
+                latest_dag_processor_heartbeat = latest_dag_processor_heartbeat.replace(tzinfo=UTC)
         dag_processor_info_response = cls(
-            src_dict["latest_dag_processor_heartbeat"],
+            latest_dag_processor_heartbeat,
             src_dict["status"],
         )
         if not _KNOWN_KEYS.issuperset(src_dict):

@@ -21,7 +21,6 @@ class DAGRunClearBody:
         note (None | str | Unset):
         only_failed (bool | Unset):  Default: False.
         only_new (bool | Unset): Only queue newly added tasks in the latest Dag version without clearing existing tasks.
-            Default: False.
         run_on_latest_version (bool | None | Unset): (Experimental) Run on the latest bundle version of the Dag after
             clearing. If not specified, falls back to the DAG-level ``rerun_with_latest_version`` parameter, then the
             ``[core] rerun_with_latest_version`` config option, and finally ``False``.
@@ -30,7 +29,7 @@ class DAGRunClearBody:
     dry_run: bool | Unset = True
     note: None | str | Unset = UNSET
     only_failed: bool | Unset = False
-    only_new: bool | Unset = False
+    only_new: bool | Unset = UNSET
     run_on_latest_version: bool | None | Unset = UNSET
 
     def __repr__(self) -> str:

@@ -8,13 +8,14 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import model_repr
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="HTTPExceptionResponse")
 
 _KNOWN_KEYS = frozenset(
     {
         "detail",
+        "error",
     }
 )
 
@@ -24,38 +25,91 @@ class HTTPExceptionResponse:
     """HTTPException Model used for error response.
 
     Attributes:
-        detail (dict[str, Any] | str):
+        detail (dict[str, Any] | list[str] | str | Unset):
+        error (str | Unset): Set instead of detail when no route matches the path.
     """
 
-    detail: dict[str, Any] | str
+    detail: dict[str, Any] | list[str] | str | Unset = UNSET
+    error: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        detail: dict[str, Any] | str
-        detail = self.detail
+        detail: dict[str, Any] | list[str] | str | Unset
+        if isinstance(self.detail, Unset):
+            detail = UNSET
+        elif isinstance(self.detail, list):
+            detail = self.detail
+
+        else:
+            detail = self.detail
+
+        error = self.error
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "detail": detail,
-            }
-        )
+        field_dict.update({})
+        if detail is not UNSET:
+            field_dict["detail"] = detail
+        if error is not UNSET:
+            field_dict["error"] = error
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        def _parse_detail(data: object) -> dict[str, Any] | str:
-            return cast(dict[str, Any] | str, data)
+        try:  # the usual case: the server sent every declared field
+            src_dict["error"]  # noqa: B018
 
-        detail = _parse_detail(src_dict["detail"])
+            def _parse_detail(data: object) -> dict[str, Any] | list[str] | str | Unset:
+                if isinstance(data, Unset):
+                    return data
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    detail_type_2 = cast(list[str], data)
+
+                    return detail_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(dict[str, Any] | list[str] | str | Unset, data)
+
+            detail = _parse_detail(src_dict["detail"])
+
+            http_exception_response = cls(
+                detail,
+                src_dict["error"],
+            )
+            if len(src_dict) != 2:
+                http_exception_response.additional_properties = {
+                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
+                }
+            return http_exception_response
+
+        except KeyError:
+            pass
+        get = src_dict.get
+
+        def _parse_detail(data: object) -> dict[str, Any] | list[str] | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                detail_type_2 = cast(list[str], data)
+
+                return detail_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(dict[str, Any] | list[str] | str | Unset, data)
+
+        detail = _parse_detail(get("detail", UNSET))
 
         http_exception_response = cls(
             detail,
+            get("error", UNSET),
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
             http_exception_response.additional_properties = {

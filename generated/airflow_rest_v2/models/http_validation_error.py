@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,22 +27,27 @@ _KNOWN_KEYS = frozenset(
 class HTTPValidationError:
     """
     Attributes:
-        detail (list[ValidationError] | Unset):
+        detail (list[ValidationError] | str | Unset):
     """
 
-    detail: list[ValidationError] | Unset = UNSET
+    detail: list[ValidationError] | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        detail: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.detail, Unset):
+        detail: list[dict[str, Any]] | str | Unset
+        if isinstance(self.detail, Unset):
+            detail = UNSET
+        elif isinstance(self.detail, list):
             detail = []
-            for detail_item_data in self.detail:
-                detail_item = detail_item_data.to_dict()
-                detail.append(detail_item)
+            for detail_type_0_item_data in self.detail:
+                detail_type_0_item = detail_type_0_item_data.to_dict()
+                detail.append(detail_type_0_item)
+
+        else:
+            detail = self.detail
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,7 +60,27 @@ class HTTPValidationError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         try:  # the usual case: the server sent every declared field
-            detail = list(map(ValidationError.from_dict, src_dict["detail"]))
+
+            def _parse_detail(data: object) -> list[ValidationError] | str | Unset:
+                if isinstance(data, Unset):
+                    return data
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    detail_type_0 = []
+                    _detail_type_0 = data
+                    for detail_type_0_item_data in _detail_type_0:
+                        detail_type_0_item = ValidationError.from_dict(detail_type_0_item_data)
+
+                        detail_type_0.append(detail_type_0_item)
+
+                    return detail_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[ValidationError] | str | Unset, data)
+
+            detail = _parse_detail(src_dict["detail"])
+
             http_validation_error = cls(
                 detail,
             )
@@ -68,9 +93,27 @@ class HTTPValidationError:
         except KeyError:
             pass
         get = src_dict.get
-        detail = get("detail", UNSET)
-        if detail is not UNSET:
-            detail = list(map(ValidationError.from_dict, detail))
+
+        def _parse_detail(data: object) -> list[ValidationError] | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                detail_type_0 = []
+                _detail_type_0 = data
+                for detail_type_0_item_data in _detail_type_0:
+                    detail_type_0_item = ValidationError.from_dict(detail_type_0_item_data)
+
+                    detail_type_0.append(detail_type_0_item)
+
+                return detail_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ValidationError] | str | Unset, data)
+
+        detail = _parse_detail(get("detail", UNSET))
+
         http_validation_error = cls(
             detail,
         )

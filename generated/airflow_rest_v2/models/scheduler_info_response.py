@@ -2,13 +2,14 @@
 # v2 spec with spec/v2/corrections.yaml applied. Change the corrections or spec/templates.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import model_repr
+from ..types import UTC, format_datetime, fromisoformat, model_repr
 
 T = TypeVar("T", bound="SchedulerInfoResponse")
 
@@ -25,11 +26,11 @@ class SchedulerInfoResponse:
     """Scheduler info serializer for responses.
 
     Attributes:
-        latest_scheduler_heartbeat (None | str):
+        latest_scheduler_heartbeat (datetime.datetime | None):
         status (None | str):
     """
 
-    latest_scheduler_heartbeat: None | str
+    latest_scheduler_heartbeat: datetime.datetime | None
     status: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -38,7 +39,10 @@ class SchedulerInfoResponse:
 
     def to_dict(self) -> dict[str, Any]:
         latest_scheduler_heartbeat: None | str
-        latest_scheduler_heartbeat = self.latest_scheduler_heartbeat
+        if isinstance(self.latest_scheduler_heartbeat, datetime.datetime):
+            latest_scheduler_heartbeat = format_datetime(self.latest_scheduler_heartbeat)
+        else:
+            latest_scheduler_heartbeat = self.latest_scheduler_heartbeat
 
         status: None | str
         status = self.status
@@ -56,8 +60,13 @@ class SchedulerInfoResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        latest_scheduler_heartbeat = src_dict["latest_scheduler_heartbeat"]
+        if latest_scheduler_heartbeat is not None:
+            latest_scheduler_heartbeat = fromisoformat(latest_scheduler_heartbeat)
+            if latest_scheduler_heartbeat.tzinfo is None:
+                latest_scheduler_heartbeat = latest_scheduler_heartbeat.replace(tzinfo=UTC)
         scheduler_info_response = cls(
-            src_dict["latest_scheduler_heartbeat"],
+            latest_scheduler_heartbeat,
             src_dict["status"],
         )
         if not _KNOWN_KEYS.issuperset(src_dict):

@@ -1,8 +1,11 @@
 """A tiny DAG the airflow-rest Airflow 3 integration tests trigger through the REST API v2.
 
-Written for the Airflow 3 task SDK; the same DAGs as tests/integration/dags/airflow_rest_smoke.py.
-Loaded by the local Airflow 3 that ``scripts/airflow_local.py up --major 3`` starts (its dags_folder is
-this directory). It runs in a few seconds: no sleeps, no external services.
+Written for the Airflow 3 task SDK; the same DAGs as tests/integration/dags/airflow_rest_smoke.py,
+plus ``airflow_rest_paused``, a daily DAG that stays paused so that its runs (triggered or
+backfilled) stay queued and the tests may change their task instances freely, and
+``airflow_rest_materialized``, an asset whose DAG stays paused too, for the materialize endpoint.
+Loaded by the local Airflow 3 that ``scripts/airflow_local.py up --major 3`` starts (its dags_folder
+is this directory). The smoke DAG runs in a few seconds: no sleeps, no external services.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, Asset, task
+from airflow.sdk import DAG, Asset, TaskGroup, asset, task
 
 # Assets the consumer DAG waits for; the tests create events for `a` only, so they stay queued.
 ASSET_A = Asset("airflow-rest://a")
@@ -63,3 +66,20 @@ with DAG(
     tags=["airflow-rest"],
 ):
     EmptyOperator(task_id="noop")
+
+with DAG(
+    dag_id="airflow_rest_paused",
+    schedule="@daily",
+    start_date=START,
+    catchup=False,
+    tags=["airflow-rest"],
+    is_paused_upon_creation=True,
+):
+    with TaskGroup("group"):
+        EmptyOperator(task_id="inner")
+    EmptyOperator(task_id="noop")
+
+
+@asset(schedule=None, uri="airflow-rest://materialized", tags=["airflow-rest"], is_paused_upon_creation=True)
+def airflow_rest_materialized() -> None:
+    """Materialized through the API by the tests; its DAG stays paused, so the run stays queued."""

@@ -10,6 +10,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ...models.asset_alias_collection_response import AssetAliasCollectionResponse
+    from ...models.asset_alias_response import AssetAliasResponse
     from ...models.asset_collection_response import AssetCollectionResponse
     from ...models.asset_event_collection_response import AssetEventCollectionResponse
     from ...models.asset_event_response import AssetEventResponse
@@ -133,7 +134,7 @@ class AssetOperations:
     def get_asset_alias(
         self,
         asset_alias_id: int,
-    ) -> Any:
+    ) -> AssetAliasResponse:
         """Get Asset Alias
 
         Get an asset alias.
@@ -324,7 +325,7 @@ class AssetOperations:
         self,
         asset_id: int,
         *,
-        body: MaterializeAssetBody | None | Unset = UNSET,
+        body: MaterializeAssetBody | Unset = UNSET,
     ) -> DAGRunResponse:
         """Materialize Asset
 
@@ -453,7 +454,7 @@ class AsyncAssetOperations:
     async def get_asset_alias(
         self,
         asset_alias_id: int,
-    ) -> Any:
+    ) -> AssetAliasResponse:
         """Get Asset Alias
 
         Get an asset alias.
@@ -644,7 +645,7 @@ class AsyncAssetOperations:
         self,
         asset_id: int,
         *,
-        body: MaterializeAssetBody | None | Unset = UNSET,
+        body: MaterializeAssetBody | Unset = UNSET,
     ) -> DAGRunResponse:
         """Materialize Asset
 

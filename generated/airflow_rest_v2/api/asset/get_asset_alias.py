@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
+from ...models.asset_alias_response import AssetAliasResponse
 from ...models.http_exception_response import HTTPExceptionResponse
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -33,9 +34,10 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = AssetAliasResponse.from_dict(response.json())
+
         return response_200
 
     if response.status_code == 401:
@@ -66,7 +68,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,7 +81,7 @@ def sync_detailed(
     asset_alias_id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Get Asset Alias
 
      Get an asset alias.
@@ -92,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse | HTTPValidationError]
+        Response[AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +112,7 @@ def sync(
     asset_alias_id: int,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Get Asset Alias
 
      Get an asset alias.
@@ -123,7 +125,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPExceptionResponse | HTTPValidationError
+        AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError
     """
 
     return sync_detailed(
@@ -136,7 +138,7 @@ async def asyncio_detailed(
     asset_alias_id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Get Asset Alias
 
      Get an asset alias.
@@ -149,7 +151,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse | HTTPValidationError]
+        Response[AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +167,7 @@ async def asyncio(
     asset_alias_id: int,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Get Asset Alias
 
      Get an asset alias.
@@ -178,7 +180,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPExceptionResponse | HTTPValidationError
+        AssetAliasResponse | HTTPExceptionResponse | HTTPValidationError
     """
 
     return (
@@ -189,10 +191,11 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> Any:
+def _parse_success(response: httpx.Response) -> AssetAliasResponse:
     """Parse a 2xx response of this operation."""
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = AssetAliasResponse.from_dict(response.json())
+
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _get_kwargs(
     asset_id: int,
     *,
-    body: MaterializeAssetBody | None | Unset = UNSET,
+    body: MaterializeAssetBody | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -33,10 +33,8 @@ def _get_kwargs(
         ),
     }
 
-    if isinstance(body, MaterializeAssetBody):
+    if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
 
     headers["Content-Type"] = "application/json"
 
@@ -103,7 +101,7 @@ def sync_detailed(
     asset_id: int,
     *,
     client: AuthenticatedClient,
-    body: MaterializeAssetBody | None | Unset = UNSET,
+    body: MaterializeAssetBody | Unset = UNSET,
 ) -> Response[DAGRunResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Materialize Asset
 
@@ -111,7 +109,7 @@ def sync_detailed(
 
     Args:
         asset_id (int):
-        body (MaterializeAssetBody | None | Unset):
+        body (MaterializeAssetBody | Unset): Materialize asset request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -137,7 +135,7 @@ def sync(
     asset_id: int,
     *,
     client: AuthenticatedClient,
-    body: MaterializeAssetBody | None | Unset = UNSET,
+    body: MaterializeAssetBody | Unset = UNSET,
 ) -> DAGRunResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Materialize Asset
 
@@ -145,7 +143,7 @@ def sync(
 
     Args:
         asset_id (int):
-        body (MaterializeAssetBody | None | Unset):
+        body (MaterializeAssetBody | Unset): Materialize asset request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +164,7 @@ async def asyncio_detailed(
     asset_id: int,
     *,
     client: AuthenticatedClient,
-    body: MaterializeAssetBody | None | Unset = UNSET,
+    body: MaterializeAssetBody | Unset = UNSET,
 ) -> Response[DAGRunResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Materialize Asset
 
@@ -174,7 +172,7 @@ async def asyncio_detailed(
 
     Args:
         asset_id (int):
-        body (MaterializeAssetBody | None | Unset):
+        body (MaterializeAssetBody | Unset): Materialize asset request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,7 +196,7 @@ async def asyncio(
     asset_id: int,
     *,
     client: AuthenticatedClient,
-    body: MaterializeAssetBody | None | Unset = UNSET,
+    body: MaterializeAssetBody | Unset = UNSET,
 ) -> DAGRunResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Materialize Asset
 
@@ -206,7 +204,7 @@ async def asyncio(
 
     Args:
         asset_id (int):
-        body (MaterializeAssetBody | None | Unset):
+        body (MaterializeAssetBody | Unset): Materialize asset request.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -11,6 +11,7 @@ from ... import errors
 from ...models.connection_test_queued_response import ConnectionTestQueuedResponse
 from ...models.connection_test_request_body import ConnectionTestRequestBody
 from ...models.http_exception_response import HTTPExceptionResponse
+from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
 if TYPE_CHECKING:
@@ -38,11 +39,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | None:
+) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError | None:
     if response.status_code == 202:
         response_202 = ConnectionTestQueuedResponse.from_dict(response.json())
 
         return response_202
+
+    if response.status_code == 400:
+        response_400 = HTTPExceptionResponse.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = HTTPExceptionResponse.from_dict(response.json())
@@ -60,7 +66,7 @@ def _parse_response(
         return response_409
 
     if response.status_code == 422:
-        response_422 = HTTPExceptionResponse.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
@@ -72,7 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse]:
+) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ConnectionTestRequestBody,
-) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse]:
+) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Enqueue Connection Test
 
      Enqueue a connection test for deferred execution on a worker; returns a polling token.
@@ -103,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConnectionTestQueuedResponse | HTTPExceptionResponse]
+        Response[ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -121,7 +127,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ConnectionTestRequestBody,
-) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | None:
+) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Enqueue Connection Test
 
      Enqueue a connection test for deferred execution on a worker; returns a polling token.
@@ -139,7 +145,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConnectionTestQueuedResponse | HTTPExceptionResponse
+        ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError
     """
 
     return sync_detailed(
@@ -152,7 +158,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ConnectionTestRequestBody,
-) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse]:
+) -> Response[ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Enqueue Connection Test
 
      Enqueue a connection test for deferred execution on a worker; returns a polling token.
@@ -170,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConnectionTestQueuedResponse | HTTPExceptionResponse]
+        Response[ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +192,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ConnectionTestRequestBody,
-) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | None:
+) -> ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Enqueue Connection Test
 
      Enqueue a connection test for deferred execution on a worker; returns a polling token.
@@ -204,7 +210,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConnectionTestQueuedResponse | HTTPExceptionResponse
+        ConnectionTestQueuedResponse | HTTPExceptionResponse | HTTPValidationError
     """
 
     return (

@@ -31,7 +31,7 @@ class DagOperations:
     def delete_dag(
         self,
         dag_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Dag
 
         Delete the specific Dag.
@@ -298,7 +298,7 @@ class AsyncDagOperations:
     async def delete_dag(
         self,
         dag_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Dag
 
         Delete the specific Dag.

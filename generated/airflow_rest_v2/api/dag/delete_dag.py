@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -33,9 +33,9 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | HTTPExceptionResponse | None:
-    if response.status_code == 200:
-        response_200 = response.json()
-        return response_200
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
 
     if response.status_code == 400:
         response_400 = HTTPExceptionResponse.from_dict(response.json())
@@ -198,10 +198,8 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> Any:
+def _parse_success(response: httpx.Response) -> None:
     """Parse a 2xx response of this operation."""
-    if response.status_code == 200:
-        response_200 = response.json()
-        return response_200
-
+    if response.status_code == 204:
+        return None
     raise errors.UnexpectedStatus(response.status_code, response.content)

@@ -368,7 +368,7 @@ class DagRunOperations:
         *,
         interval: float,
         result: list[str] | None | Unset = UNSET,
-    ) -> Any:
+    ) -> str:
         """Experimental: Wait for a dag run to complete, and return task results if requested.
 
         🚧 This is an experimental endpoint and may change or be removed without notice.Successful response
@@ -732,7 +732,7 @@ class AsyncDagRunOperations:
         *,
         interval: float,
         result: list[str] | None | Unset = UNSET,
-    ) -> Any:
+    ) -> str:
         """Experimental: Wait for a dag run to complete, and return task results if requested.
 
         🚧 This is an experimental endpoint and may change or be removed without notice.Successful response

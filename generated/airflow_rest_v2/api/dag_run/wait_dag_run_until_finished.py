@@ -55,9 +55,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> HTTPExceptionResponse | HTTPValidationError | str | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = response.text
         return response_200
 
     if response.status_code == 401:
@@ -88,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[HTTPExceptionResponse | HTTPValidationError | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +104,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     interval: float,
     result: list[str] | None | Unset = UNSET,
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[HTTPExceptionResponse | HTTPValidationError | str]:
     """Experimental: Wait for a dag run to complete, and return task results if requested.
 
      🚧 This is an experimental endpoint and may change or be removed without notice.Successful response
@@ -124,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse | HTTPValidationError]
+        Response[HTTPExceptionResponse | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -148,7 +148,7 @@ def sync(
     client: AuthenticatedClient,
     interval: float,
     result: list[str] | None | Unset = UNSET,
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> HTTPExceptionResponse | HTTPValidationError | str | None:
     """Experimental: Wait for a dag run to complete, and return task results if requested.
 
      🚧 This is an experimental endpoint and may change or be removed without notice.Successful response
@@ -168,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPExceptionResponse | HTTPValidationError
+        HTTPExceptionResponse | HTTPValidationError | str
     """
 
     return sync_detailed(
@@ -187,7 +187,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     interval: float,
     result: list[str] | None | Unset = UNSET,
-) -> Response[Any | HTTPExceptionResponse | HTTPValidationError]:
+) -> Response[HTTPExceptionResponse | HTTPValidationError | str]:
     """Experimental: Wait for a dag run to complete, and return task results if requested.
 
      🚧 This is an experimental endpoint and may change or be removed without notice.Successful response
@@ -207,7 +207,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse | HTTPValidationError]
+        Response[HTTPExceptionResponse | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -229,7 +229,7 @@ async def asyncio(
     client: AuthenticatedClient,
     interval: float,
     result: list[str] | None | Unset = UNSET,
-) -> Any | HTTPExceptionResponse | HTTPValidationError | None:
+) -> HTTPExceptionResponse | HTTPValidationError | str | None:
     """Experimental: Wait for a dag run to complete, and return task results if requested.
 
      🚧 This is an experimental endpoint and may change or be removed without notice.Successful response
@@ -249,7 +249,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPExceptionResponse | HTTPValidationError
+        HTTPExceptionResponse | HTTPValidationError | str
     """
 
     return (
@@ -263,10 +263,10 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> Any:
+def _parse_success(response: httpx.Response) -> str:
     """Parse a 2xx response of this operation."""
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = response.text
         return response_200
 
     raise errors.UnexpectedStatus(response.status_code, response.content)

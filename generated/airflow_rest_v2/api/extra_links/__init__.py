@@ -28,7 +28,7 @@ class ExtraLinksOperations:
         task_id: str,
         *,
         map_index: int | Unset = -1,
-        try_number: int | Unset = UNSET,
+        try_number: int | None | Unset = UNSET,
     ) -> ExtraLinkCollectionResponse:
         """Get Extra Links
 
@@ -64,7 +64,7 @@ class AsyncExtraLinksOperations:
         task_id: str,
         *,
         map_index: int | Unset = -1,
-        try_number: int | Unset = UNSET,
+        try_number: int | None | Unset = UNSET,
     ) -> ExtraLinkCollectionResponse:
         """Get Extra Links
 

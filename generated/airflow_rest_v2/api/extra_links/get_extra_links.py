@@ -24,14 +24,19 @@ def _get_kwargs(
     task_id: str,
     *,
     map_index: int | Unset = -1,
-    try_number: int | Unset = UNSET,
+    try_number: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
     params["map_index"] = map_index
 
-    params["try_number"] = try_number
+    json_try_number: int | None | Unset
+    if isinstance(try_number, Unset):
+        json_try_number = UNSET
+    else:
+        json_try_number = try_number
+    params["try_number"] = json_try_number
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -100,7 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     map_index: int | Unset = -1,
-    try_number: int | Unset = UNSET,
+    try_number: int | None | Unset = UNSET,
 ) -> Response[ExtraLinkCollectionResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Get Extra Links
 
@@ -111,7 +116,7 @@ def sync_detailed(
         dag_run_id (str):
         task_id (str):
         map_index (int | Unset):  Default: -1.
-        try_number (int | Unset):
+        try_number (int | None | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,7 +148,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     map_index: int | Unset = -1,
-    try_number: int | Unset = UNSET,
+    try_number: int | None | Unset = UNSET,
 ) -> ExtraLinkCollectionResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Get Extra Links
 
@@ -154,7 +159,7 @@ def sync(
         dag_run_id (str):
         task_id (str):
         map_index (int | Unset):  Default: -1.
-        try_number (int | Unset):
+        try_number (int | None | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +186,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     map_index: int | Unset = -1,
-    try_number: int | Unset = UNSET,
+    try_number: int | None | Unset = UNSET,
 ) -> Response[ExtraLinkCollectionResponse | HTTPExceptionResponse | HTTPValidationError]:
     """Get Extra Links
 
@@ -192,7 +197,7 @@ async def asyncio_detailed(
         dag_run_id (str):
         task_id (str):
         map_index (int | Unset):  Default: -1.
-        try_number (int | Unset):
+        try_number (int | None | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,7 +227,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     map_index: int | Unset = -1,
-    try_number: int | Unset = UNSET,
+    try_number: int | None | Unset = UNSET,
 ) -> ExtraLinkCollectionResponse | HTTPExceptionResponse | HTTPValidationError | None:
     """Get Extra Links
 
@@ -233,7 +238,7 @@ async def asyncio(
         dag_run_id (str):
         task_id (str):
         map_index (int | Unset):  Default: -1.
-        try_number (int | Unset):
+        try_number (int | None | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

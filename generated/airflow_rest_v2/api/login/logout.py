@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...models.http_exception_response import HTTPExceptionResponse
 from ...types import Response
 
 if TYPE_CHECKING:
@@ -25,17 +24,12 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPExceptionResponse | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | None:
     if response.status_code == 200:
-        response_200 = response.json()
-        return response_200
+        return None
 
     if response.status_code == 307:
-        response_307 = HTTPExceptionResponse.from_dict(response.json())
-
-        return response_307
+        return None
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -43,9 +37,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPExceptionResponse]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,7 +49,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPExceptionResponse]:
+) -> Response[Any]:
     """Logout
 
      Logout the user.
@@ -67,7 +59,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse]
+        Response[Any]
     """
 
     kwargs = _get_kwargs()
@@ -79,31 +71,10 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
-    *,
-    client: AuthenticatedClient,
-) -> Any | HTTPExceptionResponse | None:
-    """Logout
-
-     Logout the user.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | HTTPExceptionResponse
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPExceptionResponse]:
+) -> Response[Any]:
     """Logout
 
      Logout the user.
@@ -113,7 +84,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPExceptionResponse]
+        Response[Any]
     """
 
     kwargs = _get_kwargs()
@@ -121,29 +92,6 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-) -> Any | HTTPExceptionResponse | None:
-    """Logout
-
-     Logout the user.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | HTTPExceptionResponse
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
 
 
 def _parse_success(response: httpx.Response) -> Any:

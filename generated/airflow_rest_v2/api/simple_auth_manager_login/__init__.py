@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...models.create_token_content_type import CreateTokenContentType
-from ...types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ...models.login_body import LoginBody
     from ...models.login_response import LoginResponse
@@ -26,8 +23,7 @@ class SimpleAuthManagerLoginOperations:
     def create_token(
         self,
         *,
-        body: LoginBody | LoginBody | Unset = UNSET,
-        content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+        body: LoginBody,
     ) -> LoginResponse:
         """Create Token
 
@@ -40,7 +36,6 @@ class SimpleAuthManagerLoginOperations:
 
         request = op._get_kwargs(
             body=body,
-            content_type=content_type,
         )
         return self._call("create_token", request, op._parse_success)
 
@@ -75,8 +70,7 @@ class AsyncSimpleAuthManagerLoginOperations:
     async def create_token(
         self,
         *,
-        body: LoginBody | LoginBody | Unset = UNSET,
-        content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+        body: LoginBody,
     ) -> LoginResponse:
         """Create Token
 
@@ -89,7 +83,6 @@ class AsyncSimpleAuthManagerLoginOperations:
 
         request = op._get_kwargs(
             body=body,
-            content_type=content_type,
         )
         return await self._call("create_token", request, op._parse_success)
 

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...models.create_token_content_type import CreateTokenContentType
 from ...models.http_exception_response import HTTPExceptionResponse
 from ...models.http_validation_error import HTTPValidationError
 from ...models.login_body import LoginBody
 from ...models.login_response import LoginResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 if TYPE_CHECKING:
     from ...client import AuthenticatedClient, Client
@@ -21,25 +20,18 @@ if TYPE_CHECKING:
 
 def _get_kwargs(
     *,
-    body: LoginBody | LoginBody | Unset = UNSET,
-    content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+    body: LoginBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(content_type, Unset):
-        headers["Content-Type"] = str(content_type)
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/auth/token",
     }
 
-    if isinstance(body, LoginBody):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
-        headers["Content-Type"] = "application/json"
-    if isinstance(body, LoginBody):
-        _kwargs["data"] = body.to_dict()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -93,17 +85,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: LoginBody | LoginBody | Unset = UNSET,
-    content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+    body: LoginBody,
 ) -> Response[HTTPExceptionResponse | HTTPValidationError | LoginResponse]:
     """Create Token
 
      Authenticate the user.
 
     Args:
-        content_type (CreateTokenContentType | Unset): Content-Type of the request body Default:
-            CreateTokenContentType.APPLICATIONJSON.
-        body (LoginBody): Login serializer for post bodies.
         body (LoginBody): Login serializer for post bodies.
 
     Raises:
@@ -116,7 +104,6 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        content_type=content_type,
     )
 
     response = client.get_httpx_client().request(
@@ -129,17 +116,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: LoginBody | LoginBody | Unset = UNSET,
-    content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+    body: LoginBody,
 ) -> HTTPExceptionResponse | HTTPValidationError | LoginResponse | None:
     """Create Token
 
      Authenticate the user.
 
     Args:
-        content_type (CreateTokenContentType | Unset): Content-Type of the request body Default:
-            CreateTokenContentType.APPLICATIONJSON.
-        body (LoginBody): Login serializer for post bodies.
         body (LoginBody): Login serializer for post bodies.
 
     Raises:
@@ -153,24 +136,19 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
-        content_type=content_type,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: LoginBody | LoginBody | Unset = UNSET,
-    content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+    body: LoginBody,
 ) -> Response[HTTPExceptionResponse | HTTPValidationError | LoginResponse]:
     """Create Token
 
      Authenticate the user.
 
     Args:
-        content_type (CreateTokenContentType | Unset): Content-Type of the request body Default:
-            CreateTokenContentType.APPLICATIONJSON.
-        body (LoginBody): Login serializer for post bodies.
         body (LoginBody): Login serializer for post bodies.
 
     Raises:
@@ -183,7 +161,6 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
-        content_type=content_type,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -194,17 +171,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: LoginBody | LoginBody | Unset = UNSET,
-    content_type: CreateTokenContentType | Unset = CreateTokenContentType.APPLICATIONJSON,
+    body: LoginBody,
 ) -> HTTPExceptionResponse | HTTPValidationError | LoginResponse | None:
     """Create Token
 
      Authenticate the user.
 
     Args:
-        content_type (CreateTokenContentType | Unset): Content-Type of the request body Default:
-            CreateTokenContentType.APPLICATIONJSON.
-        body (LoginBody): Login serializer for post bodies.
         body (LoginBody): Login serializer for post bodies.
 
     Raises:
@@ -219,7 +192,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
-            content_type=content_type,
         )
     ).parsed
 

@@ -777,7 +777,7 @@ class TaskInstanceOperations:
         task_id: str,
         *,
         body: PatchTaskInstanceBody,
-        map_index: int | Unset = UNSET,
+        map_index: int | None | Unset = UNSET,
         update_mask: list[str] | None | Unset = UNSET,
     ) -> TaskInstanceCollectionResponse:
         """Patch Task Instance
@@ -835,7 +835,7 @@ class TaskInstanceOperations:
         task_id: str,
         *,
         body: PatchTaskInstanceBody,
-        map_index: int | Unset = UNSET,
+        map_index: int | None | Unset = UNSET,
         update_mask: list[str] | None | Unset = UNSET,
     ) -> TaskInstanceCollectionResponse:
         """Patch Task Instance Dry Run
@@ -1682,7 +1682,7 @@ class AsyncTaskInstanceOperations:
         task_id: str,
         *,
         body: PatchTaskInstanceBody,
-        map_index: int | Unset = UNSET,
+        map_index: int | None | Unset = UNSET,
         update_mask: list[str] | None | Unset = UNSET,
     ) -> TaskInstanceCollectionResponse:
         """Patch Task Instance
@@ -1740,7 +1740,7 @@ class AsyncTaskInstanceOperations:
         task_id: str,
         *,
         body: PatchTaskInstanceBody,
-        map_index: int | Unset = UNSET,
+        map_index: int | None | Unset = UNSET,
         update_mask: list[str] | None | Unset = UNSET,
     ) -> TaskInstanceCollectionResponse:
         """Patch Task Instance Dry Run

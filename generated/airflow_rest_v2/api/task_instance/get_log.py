@@ -72,6 +72,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = HTTPExceptionResponse.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = HTTPExceptionResponse.from_dict(response.json())
 
@@ -86,6 +91,11 @@ def _parse_response(
         response_404 = HTTPExceptionResponse.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 406:
+        response_406 = HTTPExceptionResponse.from_dict(response.json())
+
+        return response_406
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())

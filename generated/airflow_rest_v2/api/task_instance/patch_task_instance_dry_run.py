@@ -25,14 +25,19 @@ def _get_kwargs(
     task_id: str,
     *,
     body: PatchTaskInstanceBody,
-    map_index: int | Unset = UNSET,
+    map_index: int | None | Unset = UNSET,
     update_mask: list[str] | None | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     params: dict[str, Any] = {}
 
-    params["map_index"] = map_index
+    json_map_index: int | None | Unset
+    if isinstance(map_index, Unset):
+        json_map_index = UNSET
+    else:
+        json_map_index = map_index
+    params["map_index"] = json_map_index
 
     json_update_mask: list[str] | None | Unset
     if isinstance(update_mask, Unset):
@@ -121,7 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchTaskInstanceBody,
-    map_index: int | Unset = UNSET,
+    map_index: int | None | Unset = UNSET,
     update_mask: list[str] | None | Unset = UNSET,
 ) -> Response[HTTPExceptionResponse | HTTPValidationError | TaskInstanceCollectionResponse]:
     """Patch Task Instance Dry Run
@@ -132,7 +137,7 @@ def sync_detailed(
         dag_id (str):
         dag_run_id (str):
         task_id (str):
-        map_index (int | Unset):
+        map_index (int | None | Unset):
         update_mask (list[str] | None | Unset):
         body (PatchTaskInstanceBody): Request body for patching task instance state.
 
@@ -167,7 +172,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PatchTaskInstanceBody,
-    map_index: int | Unset = UNSET,
+    map_index: int | None | Unset = UNSET,
     update_mask: list[str] | None | Unset = UNSET,
 ) -> HTTPExceptionResponse | HTTPValidationError | TaskInstanceCollectionResponse | None:
     """Patch Task Instance Dry Run
@@ -178,7 +183,7 @@ def sync(
         dag_id (str):
         dag_run_id (str):
         task_id (str):
-        map_index (int | Unset):
+        map_index (int | None | Unset):
         update_mask (list[str] | None | Unset):
         body (PatchTaskInstanceBody): Request body for patching task instance state.
 
@@ -208,7 +213,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PatchTaskInstanceBody,
-    map_index: int | Unset = UNSET,
+    map_index: int | None | Unset = UNSET,
     update_mask: list[str] | None | Unset = UNSET,
 ) -> Response[HTTPExceptionResponse | HTTPValidationError | TaskInstanceCollectionResponse]:
     """Patch Task Instance Dry Run
@@ -219,7 +224,7 @@ async def asyncio_detailed(
         dag_id (str):
         dag_run_id (str):
         task_id (str):
-        map_index (int | Unset):
+        map_index (int | None | Unset):
         update_mask (list[str] | None | Unset):
         body (PatchTaskInstanceBody): Request body for patching task instance state.
 
@@ -252,7 +257,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PatchTaskInstanceBody,
-    map_index: int | Unset = UNSET,
+    map_index: int | None | Unset = UNSET,
     update_mask: list[str] | None | Unset = UNSET,
 ) -> HTTPExceptionResponse | HTTPValidationError | TaskInstanceCollectionResponse | None:
     """Patch Task Instance Dry Run
@@ -263,7 +268,7 @@ async def asyncio(
         dag_id (str):
         dag_run_id (str):
         task_id (str):
-        map_index (int | Unset):
+        map_index (int | None | Unset):
         update_mask (list[str] | None | Unset):
         body (PatchTaskInstanceBody): Request body for patching task instance state.
 

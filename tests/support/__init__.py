@@ -1,0 +1,1 @@
+"""What the integration suites of both majors share."""
