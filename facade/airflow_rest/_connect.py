@@ -9,6 +9,7 @@ login on Airflow 3.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -28,12 +29,66 @@ def _probe_options(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in _PROBE_OPTIONS}
 
 
+_VERSION = re.compile(r"\s*(\d+)(?:\.[0-9A-Za-z.+-]*)?\s*")
+MAJORS = (2, 3)
+
+
+def _leading_major(version: object) -> int | None:
+    """The major number of a version (``3``, ``"3.0.6"``), whatever it is; None when there is none."""
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    if isinstance(version, str) and (match := _VERSION.fullmatch(version)):
+        return int(match[1])
+    return None
+
+
+def major_of(version: object) -> int | None:
+    """2 or 3 from an Airflow version (``3``, ``"3.0.6"``, ``"2.10.3"``); None for any other."""
+    major = _leading_major(version)
+    return major if major in MAJORS else None
+
+
+def checked_major(airflow_version: object) -> int | None:
+    """``airflow_version`` as 2 or 3, None when not given; anything else is refused before any call."""
+    if airflow_version is None:
+        return None
+    major = major_of(airflow_version)
+    if major is None:
+        raise ValueError(
+            f"airflow_version must be 2, 3 or a version such as '3.0.6', got {airflow_version!r}"
+        )
+    return major
+
+
+def client_class(major: int) -> type[AirflowClient] | type[Airflow3Client]:
+    """The client of Airflow ``major``'s REST API (2 or 3)."""
+    if major == 2:
+        from ._v1 import AirflowClient
+
+        return AirflowClient
+    from ._v2 import Airflow3Client
+
+    return Airflow3Client
+
+
+def async_client_class(major: int) -> type[AsyncAirflowClient] | type[AsyncAirflow3Client]:
+    """The async client of Airflow ``major``'s REST API (2 or 3)."""
+    if major == 2:
+        from ._v1 import AsyncAirflowClient
+
+        return AsyncAirflowClient
+    from ._v2 import AsyncAirflow3Client
+
+    return AsyncAirflow3Client
+
+
 def _major_of(version: object) -> int:
+    """The major a server's /version answer names."""
     text = str(getattr(version, "version", "") or "")
-    major = text.split(".", 1)[0]
-    if not major.isdigit():
+    major = _leading_major(text)
+    if major is None:
         raise errors.AirflowError(f"the server's /version names no Airflow release: {text!r}")
-    return int(major)
+    return major
 
 
 def _unknown(
@@ -99,15 +154,9 @@ def connect(
     (``timeout``, ``transport``, ``max_retries``...); ``major=2`` or ``3`` skips the question."""
     if major is None:
         major = airflow_major(base_url, **options)
-    if major == 2:
-        from ._v1 import AirflowClient
-
-        return AirflowClient(base_url, auth=auth, **options)
-    if major == 3:
-        from ._v2 import Airflow3Client
-
-        return Airflow3Client(base_url, auth=auth, **options)
-    raise ValueError(f"Airflow {major} is not served by this client (2 and 3 are)")
+    if major not in MAJORS:
+        raise ValueError(f"Airflow {major} is not served by this client (2 and 3 are)")
+    return client_class(major)(base_url, auth=auth, **options)
 
 
 async def connect_async(
@@ -116,12 +165,6 @@ async def connect_async(
     """The async form of :func:`connect`: ``await connect_async(...)``."""
     if major is None:
         major = await async_airflow_major(base_url, **options)
-    if major == 2:
-        from ._v1 import AsyncAirflowClient
-
-        return AsyncAirflowClient(base_url, auth=auth, **options)
-    if major == 3:
-        from ._v2 import AsyncAirflow3Client
-
-        return AsyncAirflow3Client(base_url, auth=auth, **options)
-    raise ValueError(f"Airflow {major} is not served by this client (2 and 3 are)")
+    if major not in MAJORS:
+        raise ValueError(f"Airflow {major} is not served by this client (2 and 3 are)")
+    return async_client_class(major)(base_url, auth=auth, **options)

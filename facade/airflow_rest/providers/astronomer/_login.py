@@ -16,9 +16,10 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from ..._connect import async_client_class, checked_major, client_class
 from ..._core import split_base_url
 from ...auth import BearerAuth
-from .._shared.majors import ask_major, async_ask_major, async_client_class, checked_major, client_class
+from .._shared.majors import ask_major, async_ask_major
 
 if TYPE_CHECKING:
     from ..._v1 import AirflowClient, AsyncAirflowClient

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import httpx
 
 from ... import errors
+from ..._connect import async_client_class, checked_major, client_class
 from ..._core import split_base_url
-from .._shared.majors import ask_major, async_ask_major, async_client_class, checked_major, client_class
+from .._shared.majors import ask_major, async_ask_major
 
 if TYPE_CHECKING:
     from ..._v1 import AirflowClient, AsyncAirflowClient

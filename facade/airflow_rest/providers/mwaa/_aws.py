@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from ... import errors
+from ..._connect import major_of
 from ..._core import redact_botocore_logs
-from .._shared.majors import major_of
 
 EXTRA = "pip install 'airflow-rest[mwaa]'"
 _NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]*")

@@ -87,8 +87,8 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from ..._connect import async_client_class, checked_major, client_class
 from ...errors import ResponseTooLargeError
-from .._shared.majors import async_client_class, checked_major, client_class
 from ._aws import Environment, check_name
 
 if TYPE_CHECKING:

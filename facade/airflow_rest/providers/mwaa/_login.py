@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import httpx
 
 from ... import errors
-from .._shared.majors import async_client_class, checked_major, client_class
+from ..._connect import async_client_class, checked_major, client_class
 from .._shared.session import WEB_SESSION, BearerJwt, SessionKind, SessionLogin
 from ._aws import Environment
 
