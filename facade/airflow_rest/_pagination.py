@@ -56,6 +56,7 @@ class PageRequest:
         max_items: int | None,
         on_total_change: str,
         params: Mapping[str, Any],
+        by_cursor: bool = False,
     ) -> None:
         self.operation = operation
         self.name = name
@@ -65,7 +66,7 @@ class PageRequest:
         self.on_total_change = on_total_change
         self.params = params
         # the operation pages by cursor too, and the caller did not choose a cursor of its own
-        self.by_cursor = "cursor" in inspect.signature(operation).parameters and "cursor" not in params
+        self.by_cursor = by_cursor
 
 
 def plan(
@@ -116,7 +117,8 @@ def plan(
     except TypeError as exc:
         raise TypeError(f"{name}(): {exc}") from None
     named = {**signature.bind_partial(*args).arguments, **params} if args else dict(params)
-    return PageRequest(operation, name, items_field, page_size, max_items, on_total_change, named)
+    by_cursor = "cursor" in signature.parameters and "cursor" not in named
+    return PageRequest(operation, name, items_field, page_size, max_items, on_total_change, named, by_cursor)
 
 
 def check_concurrency(concurrency: int) -> int:
