@@ -3,7 +3,8 @@ effective spec, so that a fact naming an operation, a parameter, a model or a fi
 release no longer has stops the build, naming the fact.
 
 ``make generate`` writes the checked facts into the package as ``_facts.py`` (read by the facade's
-update/edit) and hands the resources to the templates (the typed ``update()`` of each client).
+update/edit and by the fake Airflow of ``airflow_rest.testing``) and hands the resources to the
+templates (the typed ``update()`` of each client).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ RESOURCE_KEYS = {
     "reread", "create", "create_body", "delete", "evidence",
 }  # fmt: skip
 TRIGGER_KEYS = {"call", "body", "always", "evidence"}
+MASKED_KEYS = {"extra_keys", "evidence"}
 CALL_KEYS = {"call", "body", "field", "fixed"}
 
 
@@ -37,6 +39,19 @@ def load(path: Path) -> dict[str, Any]:
     secrets = doc.get("secrets")
     if not isinstance(secrets, dict) or not all(isinstance(v, list) for v in secrets.values()):
         raise FactError(f"{path}: expected a 'secrets' mapping of model patterns to field lists")
+    masked = doc.get("masked")
+    if masked is not None:
+        words = masked.get("extra_keys") if isinstance(masked, dict) else None
+        if (
+            set(masked or ()) != MASKED_KEYS
+            or not masked.get("evidence")
+            or not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w and w == w.strip().lower() for w in words)
+        ):
+            raise FactError(
+                f"{path}: 'masked' needs extra_keys (lower-case words) and evidence, and nothing else"
+            )
     return doc
 
 
@@ -107,6 +122,8 @@ def check(facts: dict[str, Any], spec: dict[str, Any]) -> None:
             raise FactError(
                 f"facts: secrets {pattern!r}: no such models, or none with {sorted(set(fields) - found)}"
             )
+    if "masked" in facts and "extra" not in _properties(spec, "Connection"):
+        raise FactError("facts: masked: the spec's Connection has no 'extra'")
     trigger = facts["trigger"]
     if set(trigger) - TRIGGER_KEYS or not trigger.get("evidence") or trigger["call"][1] not in ops:
         raise FactError(f"facts: trigger: unknown keys, no evidence, or no operation {trigger['call'][1]!r}")
@@ -121,13 +138,20 @@ def python_module(facts: dict[str, Any]) -> str:
         kind: {k: v for k, v in res.items() if k != "evidence"} for kind, res in facts["resources"].items()
     }
     trigger = {k: v for k, v in facts["trigger"].items() if k != "evidence"}
-    return (
+    text = (
         '"""Server behaviour the spec does not say (spec/<api>/facts.yaml, where each says what the server\n'
         'answered): what create/update/edit/delete do on each resource, and how a run is triggered."""\n\n'
         "from typing import Any\n\n"
         f"RESOURCES: dict[str, dict[str, Any]] = {pprint.pformat(resources, width=100, sort_dicts=False)}\n\n"
         f"TRIGGER: dict[str, Any] = {pprint.pformat(trigger, width=100, sort_dicts=False)}\n"
     )
+    if "masked" in facts:
+        masked = {k: v for k, v in facts["masked"].items() if k != "evidence"}
+        text += (
+            "\n# what the server sends as '***' in a connection's extra: values under keys containing these\n"
+            f"MASKED: dict[str, Any] = {pprint.pformat(masked, width=100, sort_dicts=False)}\n"
+        )
+    return text
 
 
 def jinja(facts: dict[str, Any]) -> str:

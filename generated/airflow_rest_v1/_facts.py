@@ -109,3 +109,23 @@ RESOURCES: dict[str, dict[str, Any]] = {
 }
 
 TRIGGER: dict[str, Any] = {"call": ["dag_run", "post_dag_run"], "body": "DAGRun"}
+
+# what the server sends as '***' in a connection's extra: values under keys containing these
+MASKED: dict[str, Any] = {
+    "extra_keys": [
+        "access_token",
+        "api_key",
+        "apikey",
+        "authorization",
+        "passphrase",
+        "passwd",
+        "password",
+        "private_key",
+        "proxy",
+        "proxies",
+        "secret",
+        "token",
+        "keyfile_dict",
+        "service_account",
+    ]
+}

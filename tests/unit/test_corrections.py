@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import corrections  # noqa: E402
 import generate  # noqa: E402
+import generator  # noqa: E402
 from corrections import Correction, CorrectionError  # noqa: E402
 from majors import MAJORS, V1, Major  # noqa: E402
 
@@ -328,6 +330,33 @@ def test_the_real_v1_corrections_fix_what_they_say() -> None:
     ops = {o["operationId"]: o for *_, o in corrections.operations(out)}
     assert all("403" in o["responses"] for k, o in ops.items() if k not in {"get_health", "get_version"})
     assert "409" in ops["post_pool"]["responses"] and "409" in ops["post_connection"]["responses"]
+    assert "409" in ops["patch_user"]["responses"] and "409" in ops["post_role"]["responses"]
+    # OpenAPI 3.0.3's nullable enum: the flag and the null value
+    assert schemas["HealthStatus"]["nullable"] is True and schemas["TaskState"]["nullable"] is True
+    # every error answer is Problem JSON but the 406 of DAG sources and config (text/html), every
+    # 204 says which content type its empty body has
+    answers = out["components"]["responses"]
+    assert all(
+        list(r["content"]) == ["application/problem+json"] for k, r in answers.items() if k != "NotAcceptable"
+    )
+    not_acceptable = [ops[k]["responses"]["406"] for k in ("get_dag_source", "get_config", "get_value")]
+    assert not_acceptable[0] == {"$ref": "#/components/responses/NotAcceptable"}
+    bodies = [r["content"]["text/html"]["schema"] for r in (answers["NotAcceptable"], *not_acceptable[1:])]
+    assert re.fullmatch(bodies[0]["pattern"], "Not Allowed Accept Header")
+    assert bodies[1:] == [{"type": "string", "maxLength": 0}] * 2
+    created = ops["reparse_dag_file"]["responses"]["201"]["content"]["text/html"]["schema"]
+    assert re.fullmatch(created["pattern"], "") and re.fullmatch(created["pattern"], "Duplicate request")
+    dag_runs = schemas["BasicDAGRun"]["properties"]
+    assert "dag_run_id" in dag_runs and "run_id" not in dag_runs
+    no_content = [o["responses"]["204"] for o in ops.values() if "204" in o["responses"]]
+    assert len(no_content) == 10 and all(
+        list(r["content"]) in (["application/json"], ["text/html"]) for r in no_content
+    )
+    users = schemas["UserCollectionItem"]["properties"]
+    assert {users[k]["format"] for k in ("created_on", "changed_on", "last_login")} == {"naive-date-time"}
+    # input the server crashes on is refused
+    assert schemas["ActionResource"]["required"] == ["action", "resource"]
+    assert schemas["DAG"]["minProperties"] == 1
 
 
 def test_spec_facts_lists_comma_joined_query_parameters() -> None:
@@ -346,8 +375,6 @@ def test_spec_facts_lists_comma_joined_query_parameters() -> None:
 
 
 def test_every_place_named_for_a_mismatch_handled_outside_the_spec_exists() -> None:
-    import re
-
     entries = [e for m in MAJORS for e in corrections.load(m.corrections) if e.handled_in]
     assert entries
     skip = {".venv", ".airflow", ".airflow3", ".cache", ".git"}
@@ -357,3 +384,28 @@ def test_every_place_named_for_a_mismatch_handled_outside_the_spec_exists() -> N
         named = re.findall(r"[\w./-]+\.(?:py|jinja)", entry.handled_in)
         for path in named:
             assert any(t.endswith(path) for t in tracked), f"{entry.id}: {path} does not exist"
+
+
+def test_the_generator_reads_standard_forms_in_the_spelling_it_understands() -> None:
+    doc = spec()
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["State"] = {"type": "string", "nullable": True, "enum": ["a", None]}
+    schemas["Plain"] = {"type": "string", "nullable": True, "enum": ["a", "b"]}
+    schemas["Kind"] = {"type": "object", "properties": {"__type": {"type": "string", "enum": ["Kind"]}}}
+    schemas["User"] = {
+        "type": "object",
+        "properties": {"created_on": {"type": "string", "format": "naive-date-time", "pattern": "^x$"}},
+    }
+    doc["paths"]["/pools"]["get"]["responses"]["204"] = {
+        "description": "gone",
+        "content": {"text/html": {}},
+    }
+    before = yaml.safe_dump(doc)
+    out = generator.generator_input(doc)
+    assert yaml.safe_dump(doc) == before  # the effective spec itself keeps the standard form
+    got = out["components"]["schemas"]
+    assert got["State"] == {"type": "string", "enum": ["a", None]}
+    assert got["Plain"] == schemas["Plain"]  # null is not a value: the flag stays
+    assert got["Kind"]["properties"]["__type"] == {"type": "string", "const": "Kind"}
+    assert got["User"]["properties"]["created_on"] == {"type": "string", "format": "date-time"}
+    assert out["paths"]["/pools"]["get"]["responses"]["204"] == {"description": "gone"}

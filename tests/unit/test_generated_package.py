@@ -57,6 +57,18 @@ def test_one_endpoint_module_per_operation_of_the_effective_spec(package: str) -
     assert modules == ops
 
 
+def test_the_shipped_spec_is_valid_openapi(package: str) -> None:
+    """openapi-spec-validator (OpenAPI 3.0 for v1, 3.1 for v2) accepts the shipped openapi.json."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    spec = json.loads((_folder(package) / "openapi.json").read_text())
+    try:
+        validate(spec)
+    except OpenAPIValidationError as exc:
+        pytest.fail(f"{package}/openapi.json is not valid OpenAPI {spec['openapi']}: {str(exc)[:600]}")
+
+
 def test_provenance_matches_the_pinned_spec(package: str) -> None:
     meta = importlib.import_module(f"{package}._meta")
     version, _operations, correction = PACKAGES[package]

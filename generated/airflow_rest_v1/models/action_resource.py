@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, model_repr
+from ..types import model_repr
 
 if TYPE_CHECKING:
     from ..models.action import Action
@@ -32,64 +32,41 @@ class ActionResource:
     *New in version 2.1.0*
 
         Attributes:
-            action (Action | Unset): An action Item.
+            action (Action): An action Item.
 
                 *New in version 2.1.0*
-            resource (Resource | Unset): A resource on which permissions are granted.
+            resource (Resource): A resource on which permissions are granted.
 
                 *New in version 2.1.0*
     """
 
-    action: Action | Unset = UNSET
-    resource: Resource | Unset = UNSET
+    action: Action
+    resource: Resource
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        action: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.action, Unset):
-            action = self.action.to_dict()
+        action = self.action.to_dict()
 
-        resource: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.resource, Unset):
-            resource = self.resource.to_dict()
+        resource = self.resource.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if action is not UNSET:
-            field_dict["action"] = action
-        if resource is not UNSET:
-            field_dict["resource"] = resource
+        field_dict.update(
+            {
+                "action": action,
+                "resource": resource,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        try:  # the usual case: the server sent every declared field
-            action = Action.from_dict(src_dict["action"])
-            resource = Resource.from_dict(src_dict["resource"])
-            action_resource = cls(
-                action,
-                resource,
-            )
-            if len(src_dict) != 2:
-                action_resource.additional_properties = {
-                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-                }
-            return action_resource
-
-        except KeyError:
-            pass
-        get = src_dict.get
-        action = get("action", UNSET)
-        if action is not UNSET:
-            action = Action.from_dict(action)
-        resource = get("resource", UNSET)
-        if resource is not UNSET:
-            resource = Resource.from_dict(resource)
+        action = Action.from_dict(src_dict["action"])
+        resource = Resource.from_dict(src_dict["resource"])
         action_resource = cls(
             action,
             resource,

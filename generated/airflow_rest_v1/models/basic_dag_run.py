@@ -17,11 +17,11 @@ T = TypeVar("T", bound="BasicDAGRun")
 _KNOWN_KEYS = frozenset(
     {
         "dag_id",
+        "dag_run_id",
         "data_interval_end",
         "data_interval_start",
         "end_date",
         "logical_date",
-        "run_id",
         "start_date",
         "state",
     }
@@ -33,6 +33,7 @@ class BasicDAGRun:
     """
     Attributes:
         dag_id (str | Unset):
+        dag_run_id (str | Unset): Run ID.
         data_interval_end (datetime.datetime | None | Unset):
         data_interval_start (datetime.datetime | None | Unset):
         end_date (datetime.datetime | None | Unset):
@@ -46,7 +47,6 @@ class BasicDAGRun:
             This together with DAG_ID are a unique key.
 
             *New in version 2.2.0*
-        run_id (str | Unset): Run ID.
         start_date (datetime.datetime | None | Unset): The start time. The time when DAG run was actually created.
 
             *Changed in version 2.1.3*&#58; Field becomes nullable.
@@ -56,11 +56,11 @@ class BasicDAGRun:
     """
 
     dag_id: str | Unset = UNSET
+    dag_run_id: str | Unset = UNSET
     data_interval_end: datetime.datetime | None | Unset = UNSET
     data_interval_start: datetime.datetime | None | Unset = UNSET
     end_date: datetime.datetime | None | Unset = UNSET
     logical_date: datetime.datetime | Unset = UNSET
-    run_id: str | Unset = UNSET
     start_date: datetime.datetime | None | Unset = UNSET
     state: DagState | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -70,6 +70,8 @@ class BasicDAGRun:
 
     def to_dict(self) -> dict[str, Any]:
         dag_id = self.dag_id
+
+        dag_run_id = self.dag_run_id
 
         data_interval_end: None | str | Unset
         if isinstance(self.data_interval_end, Unset):
@@ -99,8 +101,6 @@ class BasicDAGRun:
         if not isinstance(self.logical_date, Unset):
             logical_date = format_datetime(self.logical_date)
 
-        run_id = self.run_id
-
         start_date: None | str | Unset
         if isinstance(self.start_date, Unset):
             start_date = UNSET
@@ -118,6 +118,8 @@ class BasicDAGRun:
         field_dict.update({})
         if dag_id is not UNSET:
             field_dict["dag_id"] = dag_id
+        if dag_run_id is not UNSET:
+            field_dict["dag_run_id"] = dag_run_id
         if data_interval_end is not UNSET:
             field_dict["data_interval_end"] = data_interval_end
         if data_interval_start is not UNSET:
@@ -126,8 +128,6 @@ class BasicDAGRun:
             field_dict["end_date"] = end_date
         if logical_date is not UNSET:
             field_dict["logical_date"] = logical_date
-        if run_id is not UNSET:
-            field_dict["run_id"] = run_id
         if start_date is not UNSET:
             field_dict["start_date"] = start_date
         if state is not UNSET:
@@ -164,11 +164,11 @@ class BasicDAGRun:
             state = DagState._value2member_map_.get(src_dict["state"]) or DagState(src_dict["state"])
             basic_dag_run = cls(
                 src_dict["dag_id"],
+                src_dict["dag_run_id"],
                 data_interval_end,
                 data_interval_start,
                 end_date,
                 logical_date,
-                src_dict["run_id"],
                 start_date,
                 state,
             )
@@ -211,11 +211,11 @@ class BasicDAGRun:
             state = DagState._value2member_map_.get(state) or DagState(state)
         basic_dag_run = cls(
             get("dag_id", UNSET),
+            get("dag_run_id", UNSET),
             data_interval_end,
             data_interval_start,
             end_date,
             logical_date,
-            get("run_id", UNSET),
             start_date,
             state,
         )

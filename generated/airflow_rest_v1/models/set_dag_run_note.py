@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, model_repr
+from ..types import model_repr
 
 T = TypeVar("T", bound="SetDagRunNote")
 
@@ -23,10 +23,10 @@ _KNOWN_KEYS = frozenset(
 class SetDagRunNote:
     """
     Attributes:
-        note (str | Unset): Custom notes left by users for this Dag Run.
+        note (str): Custom notes left by users for this Dag Run.
     """
 
-    note: str | Unset = UNSET
+    note: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
@@ -37,29 +37,18 @@ class SetDagRunNote:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if note is not UNSET:
-            field_dict["note"] = note
+        field_dict.update(
+            {
+                "note": note,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        try:  # the usual case: the server sent every declared field
-            set_dag_run_note = cls(
-                src_dict["note"],
-            )
-            if len(src_dict) != 1:
-                set_dag_run_note.additional_properties = {
-                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-                }
-            return set_dag_run_note
-
-        except KeyError:
-            pass
-        get = src_dict.get
         set_dag_run_note = cls(
-            get("note", UNSET),
+            src_dict["note"],
         )
         if not _KNOWN_KEYS.issuperset(src_dict):
             set_dag_run_note.additional_properties = {

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.update_dag_run_state_state import UpdateDagRunStateState
-from ..types import UNSET, Unset, model_repr
+from ..types import model_repr
 
 T = TypeVar("T", bound="UpdateDagRunState")
 
@@ -27,49 +27,33 @@ class UpdateDagRunState:
     *New in version 2.2.0*
 
         Attributes:
-            state (UpdateDagRunStateState | Unset): The state to set this DagRun
+            state (UpdateDagRunStateState): The state to set this DagRun
     """
 
-    state: UpdateDagRunStateState | Unset = UNSET
+    state: UpdateDagRunStateState
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         return model_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
-        state: str | Unset = UNSET
-        if not isinstance(self.state, Unset):
-            state = self.state.value
+        state = self.state.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if state is not UNSET:
-            field_dict["state"] = state
+        field_dict.update(
+            {
+                "state": state,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        try:  # the usual case: the server sent every declared field
-            state = UpdateDagRunStateState._value2member_map_.get(
-                src_dict["state"]
-            ) or UpdateDagRunStateState(src_dict["state"])
-            update_dag_run_state = cls(
-                state,
-            )
-            if len(src_dict) != 1:
-                update_dag_run_state.additional_properties = {
-                    k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS
-                }
-            return update_dag_run_state
-
-        except KeyError:
-            pass
-        get = src_dict.get
-        state = get("state", UNSET)
-        if state is not UNSET:
-            state = UpdateDagRunStateState._value2member_map_.get(state) or UpdateDagRunStateState(state)
+        state = UpdateDagRunStateState._value2member_map_.get(src_dict["state"]) or UpdateDagRunStateState(
+            src_dict["state"]
+        )
         update_dag_run_state = cls(
             state,
         )

@@ -38,7 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
@@ -66,6 +66,10 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 406:
+        response_406 = response.text
+        return response_406
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -74,7 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     section: str | Unset = UNSET,
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     """Get current configuration
 
     Args:
@@ -98,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Config | Error]
+        Response[Config | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +120,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     section: str | Unset = UNSET,
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     """Get current configuration
 
     Args:
@@ -127,7 +131,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Config | Error
+        Config | Error | str
     """
 
     return sync_detailed(
@@ -140,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     section: str | Unset = UNSET,
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     """Get current configuration
 
     Args:
@@ -151,7 +155,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Config | Error]
+        Response[Config | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -167,7 +171,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     section: str | Unset = UNSET,
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     """Get current configuration
 
     Args:
@@ -178,7 +182,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Config | Error
+        Config | Error | str
     """
 
     return (

@@ -35,7 +35,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
@@ -63,6 +63,10 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 406:
+        response_406 = response.text
+        return response_406
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -71,7 +75,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +89,7 @@ def sync_detailed(
     option: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     """Get a option from configuration
 
     Args:
@@ -97,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Config | Error]
+        Response[Config | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -117,7 +121,7 @@ def sync(
     option: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     """Get a option from configuration
 
     Args:
@@ -129,7 +133,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Config | Error
+        Config | Error | str
     """
 
     return sync_detailed(
@@ -144,7 +148,7 @@ async def asyncio_detailed(
     option: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Config | Error]:
+) -> Response[Config | Error | str]:
     """Get a option from configuration
 
     Args:
@@ -156,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Config | Error]
+        Response[Config | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -174,7 +178,7 @@ async def asyncio(
     option: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Config | Error | None:
+) -> Config | Error | str | None:
     """Get a option from configuration
 
     Args:
@@ -186,7 +190,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Config | Error
+        Config | Error | str
     """
 
     return (

@@ -282,7 +282,7 @@ class DagOperations:
     def reparse_dag_file(
         self,
         file_token: str,
-    ) -> None:
+    ) -> str:
         """Request re-parsing of a DAG file
 
         Request re-parsing of existing DAG files using a file token.
@@ -559,7 +559,7 @@ class AsyncDagOperations:
     async def reparse_dag_file(
         self,
         file_token: str,
-    ) -> None:
+    ) -> str:
         """Request re-parsing of a DAG file
 
         Request re-parsing of existing DAG files using a file token.

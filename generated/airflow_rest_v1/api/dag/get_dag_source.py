@@ -33,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DAGSource | Error | None:
+) -> DAGSource | Error | str | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 200:
@@ -62,8 +62,7 @@ def _parse_response(
         return response_404
 
     if response.status_code == 406:
-        response_406 = Error.from_dict(response.json())
-
+        response_406 = response.text
         return response_406
 
     if client.raise_on_unexpected_status:
@@ -74,7 +73,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DAGSource | Error]:
+) -> Response[DAGSource | Error | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -87,7 +86,7 @@ def sync_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DAGSource | Error]:
+) -> Response[DAGSource | Error | str]:
     """Get a source code
 
      Get a source code using file token.
@@ -100,7 +99,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DAGSource | Error]
+        Response[DAGSource | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +117,7 @@ def sync(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DAGSource | Error | None:
+) -> DAGSource | Error | str | None:
     """Get a source code
 
      Get a source code using file token.
@@ -131,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DAGSource | Error
+        DAGSource | Error | str
     """
 
     return sync_detailed(
@@ -144,7 +143,7 @@ async def asyncio_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[DAGSource | Error]:
+) -> Response[DAGSource | Error | str]:
     """Get a source code
 
      Get a source code using file token.
@@ -157,7 +156,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DAGSource | Error]
+        Response[DAGSource | Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +172,7 @@ async def asyncio(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> DAGSource | Error | None:
+) -> DAGSource | Error | str | None:
     """Get a source code
 
      Get a source code using file token.
@@ -186,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DAGSource | Error
+        DAGSource | Error | str
     """
 
     return (

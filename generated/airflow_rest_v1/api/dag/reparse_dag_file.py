@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -30,11 +30,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | str | None:
     from ...models.error import Error  # noqa: PLC0415
 
     if response.status_code == 201:
-        response_201 = cast(Any, None)
+        response_201 = response.text
         return response_201
 
     if response.status_code == 400:
@@ -65,7 +65,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Error]:
+) -> Response[Error | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +78,7 @@ def sync_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Error | str]:
     """Request re-parsing of a DAG file
 
      Request re-parsing of existing DAG files using a file token.
@@ -91,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -109,7 +109,7 @@ def sync(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Error | str | None:
     """Request re-parsing of a DAG file
 
      Request re-parsing of existing DAG files using a file token.
@@ -122,7 +122,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | str
     """
 
     return sync_detailed(
@@ -135,7 +135,7 @@ async def asyncio_detailed(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Error | str]:
     """Request re-parsing of a DAG file
 
      Request re-parsing of existing DAG files using a file token.
@@ -148,7 +148,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | str]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +164,7 @@ async def asyncio(
     file_token: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Error | str | None:
     """Request re-parsing of a DAG file
 
      Request re-parsing of existing DAG files using a file token.
@@ -177,7 +177,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | str
     """
 
     return (
@@ -188,8 +188,10 @@ async def asyncio(
     ).parsed
 
 
-def _parse_success(response: httpx.Response) -> None:
+def _parse_success(response: httpx.Response) -> str:
     """Parse a 2xx response of this operation."""
     if response.status_code == 201:
-        return None
+        response_201 = response.text
+        return response_201
+
     raise errors.UnexpectedStatus(response.status_code, response.content)
