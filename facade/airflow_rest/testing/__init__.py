@@ -6,9 +6,9 @@ corrected spec, and it keeps state like the real server.
 - ``python -m airflow_rest.testing serve --port N``: the same over HTTP on 127.0.0.1.
 """
 
-from ._fake import Call, FakeAirflow, FakeDag, FakeTask
 from ._oracle import Exchange, Oracle, SpecViolationError
 from ._spec import Spec, Violation
+from .fake import Call, FakeAirflow, FakeDag, FakeTask, dataset_example_dags, default_dags
 
 __all__ = [
     "Call",
@@ -20,4 +20,6 @@ __all__ = [
     "Spec",
     "SpecViolationError",
     "Violation",
+    "dataset_example_dags",
+    "default_dags",
 ]

@@ -18,14 +18,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from ._fake import Call, FakeAirflow
 from ._spec import ABOUT_BLANK, NOT_FOUND_DETAIL, Operation, Spec, Violation
+from .fake import Call, FakeAirflow, Text
 
 __all__ = ["Exchange", "Oracle", "SpecViolationError"]
 
 DEFAULT_BASE_URL = "http://airflow.test"
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
+HTML_TYPE = "text/html; charset=utf-8"
 # views without Airflow's access checks: they answer without credentials
 PUBLIC_OPERATIONS = frozenset({"get_health", "get_version"})
 
@@ -64,7 +65,9 @@ class Oracle:
 
     The fake's state and seeding helpers (``add_dag``, ``add_variable``, ``trigger``, ``dags``,
     ``variables``...) are reachable directly on the oracle. ``auth`` = ``(username, password)``
-    makes it insist on HTTP Basic credentials as Airflow's basic_auth backend does (403 otherwise).
+    makes it insist on HTTP Basic credentials as Airflow's basic_auth backend does (403 otherwise):
+    the fake's admin user gets that name and password, and any active user of the fake whose
+    password matches is let in (each login counted on the user; roles grant no less).
     As there, the check belongs to the view: routing (404, 405) and request validation (400) come
     first, and ``/health`` and ``/version`` need no credentials.
     """
@@ -85,6 +88,8 @@ class Oracle:
         self.spec = spec or Spec.load()
         self.fake = fake if fake is not None else FakeAirflow()
         self._auth = None if auth is None else _basic(*auth)
+        if auth is not None:
+            self.fake.use_admin(*auth)
         self.violations: list[Violation] = []
         self.exchanges: list[Exchange] = []
         self._canned: list[_Canned] = []
@@ -174,7 +179,8 @@ class Oracle:
         if op is None:
             found = [match.violation] if match.violation is not None else []
             if match.options:
-                return self._finish(method, target, "", 200, None, [], extra={"Allow": match.allow_header})
+                allow = {"Allow": match.allow_header, "Content-Type": HTML_TYPE}  # Flask's own OPTIONS
+                return self._finish(method, target, "", 200, None, [], extra=allow)
             if match.redirect is not None:
                 location = self._prefix + match.redirect
                 return self._finish(method, target, "", 308, None, [], extra={"Location": location})
@@ -189,27 +195,31 @@ class Oracle:
             answer = self.spec.request_problem(found)
             assert answer is not None
             return self._finish(method, target, op.operation_id, answer[0], answer[1], found, problem=True)
-        if (
-            self._auth is not None
-            and op.operation_id not in PUBLIC_OPERATIONS
-            and headers.get("authorization") != self._auth
-        ):
+        if op.operation_id not in PUBLIC_OPERATIONS and not self._log_in(headers.get("authorization")):
             body_403 = self.spec.problem(403, "Forbidden", None)
             return self._finish(method, target, op.operation_id, 403, body_403, [], problem=True)
         canned = self._take_canned(op, match.path_params)
         if canned is not None:
             return self._finish(method, target, op.operation_id, canned.status, canned.body, [])
-        status, reply = self.fake.handle(
-            op.operation_id, Call(dict(parsed.path), dict(parsed.query), parsed.body)
-        )
-        content_type = PROBLEM_TYPE if status >= 400 else JSON_TYPE
-        found = self.spec.check_response(op, status, reply, content_type if reply is not None else None)
+        call = Call(dict(parsed.path), dict(parsed.query), parsed.body, dict(headers), pairs)
+        status, reply = self.fake.handle(op.operation_id, call)
+        if isinstance(reply, Text):
+            found = self.spec.check_response(op, status, reply.content, reply.content_type)
+        else:
+            content_type = PROBLEM_TYPE if status >= 400 else JSON_TYPE
+            found = self.spec.check_response(op, status, reply, content_type if reply is not None else None)
         if status == 400:
             sent = [name for name in parsed.query if name not in parsed.defaulted]
             found.insert(0, _refused(op, sent, reply))
-        if method == "HEAD":
-            reply = None
         return self._finish(method, target, op.operation_id, status, reply, found, problem=status >= 400)
+
+    def _log_in(self, authorization: str | None) -> bool:
+        """The fake's users decide, as with Airflow's basic_auth backend; without ``auth``, every
+        request is the admin's."""
+        if self._auth is None:
+            return self.fake.log_in()
+        credentials = _credentials(authorization)
+        return credentials is not None and self.fake.log_in(*credentials)
 
     def _take_canned(self, op: Operation, path_params: Mapping[str, str]) -> _Canned | None:
         for canned in self._canned:
@@ -220,6 +230,13 @@ class Oracle:
                         self._canned.remove(canned)
                 return canned
         return None
+
+    def _no_content_type(self, operation_id: str) -> str:
+        """What a 204 says it is: the media type the spec declares for it (a bare Flask response
+        says text/html, connexion's NoContent application/json), with Flask's charset for text."""
+        op = self.spec.operations.get(operation_id)
+        media = ((op.response_media_types.get(204) if op else None) or (JSON_TYPE,))[0]
+        return f"{media}; charset=utf-8" if media.startswith("text/") else media
 
     def _finish(
         self,
@@ -236,10 +253,17 @@ class Oracle:
         self.violations.extend(found)
         self.exchanges.append(Exchange(method, target, status, operation, tuple(found)))
         headers = dict(extra or {})
-        if body is None or status == 204:
-            return status, headers, b""
-        headers["Content-Type"] = PROBLEM_TYPE if problem else JSON_TYPE
-        return status, headers, json.dumps(body).encode()
+        content = b""
+        if status == 204:
+            headers["Content-Type"] = self._no_content_type(operation)
+        elif isinstance(body, Text):  # sent as it is, with its own content type
+            headers["Content-Type"] = body.content_type
+            content = body.content.encode()
+        elif body is not None:
+            headers["Content-Type"] = PROBLEM_TYPE if problem else JSON_TYPE
+            content = json.dumps(body).encode()
+        # HEAD: what GET would answer, headers only
+        return status, headers, b"" if method == "HEAD" else content
 
 
 def _refused(op: Operation, sent: Iterable[str], reply: Any) -> Violation:
@@ -285,6 +309,21 @@ def _api_relative(path: str) -> str:
 
 def _not_found(spec: Spec) -> dict[str, Any]:
     return spec.problem(404, "Not Found", NOT_FOUND_DETAIL, type=ABOUT_BLANK)
+
+
+def _credentials(authorization: str | None) -> tuple[str, str] | None:
+    """``(username, password)`` of a Basic ``Authorization`` header; None without both."""
+    import base64
+    import binascii
+
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, _, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, password) if username and password else None
 
 
 def _basic(username: str, password: str) -> str:

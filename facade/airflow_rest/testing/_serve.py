@@ -97,6 +97,13 @@ def make_server(
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _answer
 
+        def __getattr__(self, name: str) -> Any:
+            # any other method (TRACE, QUERY...) reaches the oracle too, which answers 405 as the
+            # server's router does, not the 501 page of http.server
+            if name.startswith("do_"):
+                return self._answer
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the exchanges are recorded
             return
 

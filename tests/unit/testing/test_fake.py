@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 
 import airflow_rest_v1
-from airflow_rest.testing._fake import (
+from airflow_rest.testing.fake import (
     DOCS_URL,
     Call,
     FakeAirflow,
     FakeDag,
     FakeTask,
+    Text,
     default_dags,
     problem,
 )
@@ -126,10 +127,11 @@ def check_against_spec(operation_id: str, status: int, body: Any) -> None:
         if "$ref" in response:
             response = SPEC["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
         content = response.get("content", {})
-        if "application/json" not in content:
+        json_types = [t for t in content if t == "application/json" or t.endswith("+json")]
+        if not json_types or "schema" not in content[json_types[0]]:
             assert body is None, f"{operation_id}: {status} has no body in the spec, got {body!r}"
             return
-        schema = content["application/json"]["schema"]
+        schema = content[json_types[0]]["schema"]
     validator = jsonschema.Draft7Validator(
         {**_to_json_schema(schema), "definitions": DEFINITIONS}, format_checker=FORMATS
     )
@@ -181,6 +183,11 @@ def call(
     path_params = {name: str(value) for name, value in (path or {}).items()}  # path parameters arrive as text
     status, reply = fake.handle(op, Call(path_params, dict(query or {}), copy.deepcopy(body)))
     assert status == expect, f"{op}: {status} {reply}"
+    if isinstance(reply, Text):  # not JSON (text/plain, an HTML page): its media type must be declared
+        content = OPERATIONS[op]["responses"].get(str(status), {}).get("content", {})
+        assert not reply.content or reply.content_type.split(";")[0] in content, f"{op}: {status} {reply}"
+        CALLED.add(op)
+        return reply
     json.dumps(reply)  # JSON-able
     check_against_spec(op, status, reply)
     CALLED.add(op)
@@ -261,6 +268,7 @@ def test_handlers_are_spec_operations_and_cover_the_required_ones(fake: FakeAirf
 
 def test_handle_takes_camel_case_and_refuses_unknown_operations(fake: FakeAirflow) -> None:
     assert fake.handle("getVersion", Call()) == (200, {"git_version": "", "version": "2.11.2"})
+    del fake.handlers["get_users"]  # as if it were not modelled
     with pytest.raises(NotImplementedError, match=r"'get_users'.*implements: .*get_dags"):
         fake.handle("get_users", Call())
 
@@ -1769,6 +1777,7 @@ def _smoke_calls(fake: FakeAirflow) -> Iterator[tuple[str, Call, int]]:
         "task_id": "add_one",
         "map_index": "0",
     }
+    token = fake.handle("get_dag", Call({"dag_id": "tutorial"}))[1]["file_token"]
     yield from [
         ("get_dags", Call(), 200),
         ("patch_dags", Call(query={"dag_id_pattern": "tut"}, body={"is_paused": False}), 200),
@@ -1859,6 +1868,41 @@ def _smoke_calls(fake: FakeAirflow) -> Iterator[tuple[str, Call, int]]:
         ("get_import_error", Call({"import_error_id": "1"}), 200),
         ("get_dag_warnings", Call(), 200),
         ("get_plugins", Call(), 200),
+        ("get_datasets", Call(), 200),
+        ("get_dataset", Call({"uri": "s3://nope"}), 404),
+        ("get_dataset_events", Call(), 200),
+        ("create_dataset_event", Call(body={"dataset_uri": "s3://nope"}), 404),
+        ("get_dataset_queued_events", Call({"uri": "s3://nope"}), 404),
+        ("delete_dataset_queued_events", Call({"uri": "s3://nope"}), 404),
+        ("get_dag_dataset_queued_events", Call({"dag_id": "tutorial"}), 404),
+        ("delete_dag_dataset_queued_events", Call({"dag_id": "tutorial"}), 404),
+        ("get_dag_dataset_queued_event", Call({"dag_id": "tutorial", "uri": "s3://nope"}), 404),
+        ("delete_dag_dataset_queued_event", Call({"dag_id": "tutorial", "uri": "s3://nope"}), 404),
+        ("get_permissions", Call(), 200),
+        ("get_roles", Call(), 200),
+        ("get_role", Call({"role_name": "Viewer"}), 200),
+        ("post_role", Call(body={"name": "r", "actions": []}), 200),
+        ("patch_role", Call({"role_name": "r"}, body={"name": "r2"}), 200),
+        ("delete_role", Call({"role_name": "r2"}), 204),
+        ("get_users", Call(), 200),
+        ("get_user", Call({"username": "admin"}), 200),
+        ("post_user", Call(body={"username": "u", "email": "e", "first_name": "", "last_name": ""}), 200),
+        (
+            "patch_user",
+            Call({"username": "u"}, body={"username": "u", "email": "e", "first_name": "F", "last_name": ""}),
+            200,
+        ),
+        ("delete_user", Call({"username": "u"}), 204),
+        ("get_config", Call(), 403),
+        ("get_value", Call({"section": "core", "option": "dags_folder"}), 403),
+        ("get_providers", Call(), 200),
+        ("get_event_logs", Call(query={"order_by": "-when"}), 200),
+        ("get_event_log", Call({"event_log_id": "1"}), 200),
+        ("get_dag_source", Call({"file_token": token}), 200),
+        ("get_task_instance_dependencies", Call(ti), 200),
+        ("get_mapped_task_instance_dependencies", Call(mapped), 200),
+        ("test_connection", Call(body={"connection_id": "t", "conn_type": "http"}), 403),
+        ("reparse_dag_file", Call({"file_token": token}), 201),
         ("delete_dag_run", Call({"dag_id": "tutorial", "dag_run_id": "new"}), 204),
         ("delete_dag", Call({"dag_id": "example_python_operator"}), 204),
     ]

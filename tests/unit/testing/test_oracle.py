@@ -697,10 +697,14 @@ def test_options_head_and_doubled_slashes_as_flask_answers_them() -> None:
     oracle = Oracle("http://airflow.test/proxy")
     assert oracle.handle_raw("options", "/proxy/api/v1/dags", {}, b"") == (
         200,
-        {"Allow": "GET, HEAD, PATCH, OPTIONS"},
+        {"Allow": "GET, HEAD, PATCH, OPTIONS", "Content-Type": "text/html; charset=utf-8"},
         b"",
     )
-    assert oracle.handle_raw("HEAD", "/proxy/api/v1/dags?limit=1", {}, b"") == (200, {}, b"")
+    assert oracle.handle_raw("HEAD", "/proxy/api/v1/dags?limit=1", {}, b"") == (
+        200,
+        {"Content-Type": "application/json"},
+        b"",
+    )
     assert oracle.handle_raw("GET", "/proxy/api/v1//pools", {}, b"") == (
         308,
         {"Location": "/proxy/api/v1/pools"},

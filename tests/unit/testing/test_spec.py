@@ -11,7 +11,8 @@ import copy
 import datetime as dt
 import json
 import re
-import time
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,7 +22,6 @@ from hypothesis import strategies as st
 
 from airflow_rest.testing._spec import (
     ANNOTATION_KEYWORDS,
-    HANDLED_KEYWORDS,
     VALIDATION_KEYWORDS,
     Operation,
     ParsedRequest,
@@ -91,13 +91,10 @@ def body(value: Any) -> bytes:
 # loading
 
 
-def test_load_is_cached_fast_and_complete() -> None:
+def test_load_is_cached_and_complete() -> None:
     assert Spec.load() is SPEC
     assert len(SPEC.operations) == 89
     assert SPEC.base_path == "/api/v1"
-    started = time.perf_counter()
-    Spec(DOC)
-    assert time.perf_counter() - started < 0.05
 
 
 def test_operation_fields() -> None:
@@ -476,6 +473,17 @@ def test_path_parameters_are_typed() -> None:
     assert problem_of(violations) == bad_request("Missing path parameter 'dag_run_id'")
 
 
+def test_an_operation_without_parameters_takes_any_query_string() -> None:
+    # connexion validates parameters only where an operation declares some: the real 2.11.2 answers
+    # GET /health?bogus=1, /version?x=1 and /providers?x=1 with 200, GET /dags?bogus=1 with 400
+    for operation_id in ("get_health", "get_version", "get_providers"):
+        assert not SPEC.operations[operation_id].parameters
+        _, violations = request(operation_id, [("bogus", "1")])
+        assert violations == [], operation_id
+    _, violations = request("get_dags", [("bogus", "1")])
+    assert [v.location for v in violations] == ["query.bogus"]
+
+
 def test_order_body_then_extra_query_then_parameters() -> None:
     # the real server: a bad body wins over an unknown query parameter, which wins over a bad one
     _, violations = request("patch_dags", [("limit", "abc"), ("nope", "1")], body({"is_paused": "x"}))
@@ -565,6 +573,14 @@ def test_body_wrong_type() -> None:
         "body.slots",
         "#/components/schemas/Pool/properties/slots",
     )
+
+
+def test_the_first_error_is_the_real_servers() -> None:
+    # what Airflow 2.11.2 answered: `type` before `readOnly` (its YAML's order), properties in order
+    _, violations = request("post_pool", body=body({"name": "p", "slots": 1, "occupied_slots": "x"}))
+    assert problem_of(violations) == bad_request("'x' is not of type 'integer' - 'occupied_slots'")
+    _, violations = request("post_role", body=body({"name": "", "actions": [{"action": {"name": 1}}]}))
+    assert problem_of(violations) == bad_request("'' should be non-empty - 'name'")
 
 
 def test_body_read_only_property() -> None:
@@ -725,6 +741,7 @@ def test_body_nested_and_date_time() -> None:
     assert {v.detail for v in violations} == {
         "'' should be non-empty - 'name'",
         "1 is not of type 'string' - 'actions.0.action.name'",
+        "'resource' is a required property - 'actions.0'",  # correction role-action-needs-resource
     }
     assert "body.actions[0].action.name" in {v.location for v in violations}
 
@@ -862,16 +879,13 @@ def test_task_instance_collection_violations() -> None:
     assert missing.side == "response" and missing.status == 500
 
 
-def test_validating_a_100_item_collection_is_fast() -> None:
+def test_a_100_item_collection_is_checked_item_by_item() -> None:
     operation = SPEC.operations["get_task_instances"]
     collection = task_instances(100)
     assert SPEC.check_response(operation, 200, collection) == []
-    best = float("inf")
-    for _ in range(20):
-        started = time.perf_counter()
-        SPEC.check_response(operation, 200, collection)
-        best = min(best, time.perf_counter() - started)
-    assert best < 0.005, f"{best * 1000:.2f} ms"
+    collection["task_instances"][99]["try_number"] = "one"
+    (violation,) = SPEC.check_response(operation, 200, collection)
+    assert violation.location == "body.task_instances[99].try_number", violation
 
 
 def test_status_not_declared() -> None:
@@ -886,9 +900,14 @@ def test_status_not_declared() -> None:
 
 
 def test_no_content_responses() -> None:
-    assert response("delete_pool", 204, None) == [] and response("delete_pool", 204, b"") == []
-    (violation,) = response("delete_pool", 204, {"name": "p"})
+    # (the 204 of delete_pool declares text/html, the type of its empty body: correction no-content-types)
+    assert (
+        response("delete_pool", 204, None, None) == []
+        and response("delete_pool", 204, b"", "text/html") == []
+    )
+    (violation,) = response("delete_pool", 204, {"name": "p"}, "text/html")
     assert violation.message == "status 204 declares no body"
+    assert violation.pointer == "#/paths/~1pools~1{pool_name}/delete/responses/204"
 
 
 def test_problem_json_responses() -> None:
@@ -900,8 +919,11 @@ def test_problem_json_responses() -> None:
     # The unknown-query-parameter answer has "title": null (correction error-title-nullable).
     extra = SPEC.problem(400, None, "Extra query parameter(s) x not in spec")
     assert extra["title"] is None
-    assert response("get_pool", 400, extra) == []
-    (violation,) = response("get_pool", 400, {**extra, "title": 5})
+    assert response("get_pool", 400, extra, None) == []
+    # errors are declared as application/problem+json, the type Airflow sends (problem-json-content-type)
+    (violation,) = response("get_pool", 400, extra, "application/json")
+    assert violation.location == "content_type"
+    (violation,) = response("get_pool", 400, {**extra, "title": 5}, "application/problem+json")
     assert (violation.location, violation.pointer) == (
         "body.title",
         "#/components/schemas/Error/properties/title",
@@ -1060,11 +1082,15 @@ def test_discriminator_picks_the_branch() -> None:
     assert violation.message == "'@daily' is not valid under any of the given schemas"
 
 
-def test_const() -> None:
+def test_a_branch_refuses_the_tag_of_another() -> None:
     validate = SPEC.validator("#/components/schemas/CronExpression")
     assert validate({"__type": "CronExpression", "value": "x"}) == []
     assert validate({"__type": "TimeDelta", "value": "x"}) == [
-        (".__type", "#/components/schemas/CronExpression/properties/__type", "'CronExpression' was expected")
+        (
+            ".__type",
+            "#/components/schemas/CronExpression/properties/__type",
+            "'TimeDelta' is not one of ['CronExpression']",
+        )
     ]
 
 
@@ -1096,28 +1122,34 @@ def test_extra_links_map_and_any_of_values() -> None:
         assert response("get_xcom_entry", 200, {**entry, "value": value}) == []
 
 
-def test_naive_user_dates_are_flagged() -> None:
-    # Airflow 2.11.2 sends FAB user dates without an offset although the spec says date-time.
+def test_naive_user_dates_are_accepted_and_garbage_is_not() -> None:
+    # Airflow 2.11.2 sends FAB user dates without an offset: correction naive-user-dates gives them a
+    # pattern and a format no validator knows (ignored, as jsonschema ignores unknown formats)
     user = {"username": "admin", "email": "a@example.com", "first_name": "A", "last_name": "B", "roles": []}
     assert response("get_user", 200, {**user, "created_on": "2026-11-22T04:10:12.937397+00:00"}) == []
-    (violation,) = response("get_user", 200, {**user, "created_on": "2026-11-22T04:10:12.937397"})
+    assert response("get_user", 200, {**user, "created_on": "2026-11-22T04:10:12.937397"}) == []
+    (violation,) = response("get_user", 200, {**user, "created_on": "yesterday"})
     assert violation.location == "body.created_on"
+    assert violation.message.startswith("'yesterday' does not match ")
 
 
 # --------------------------------------------------------------------------------------------------
 # keyword coverage
 
 
-def test_every_keyword_in_the_document_is_handled() -> None:
+def test_every_keyword_in_the_document_is_known() -> None:
+    # the validator ignores keywords it does not know, as connexion does: a misspelt one would go unseen
     used = schema_keywords(DOC)
-    unhandled = {
-        keyword: pointers[:3] for keyword, pointers in used.items() if keyword not in HANDLED_KEYWORDS
+    known = VALIDATION_KEYWORDS | ANNOTATION_KEYWORDS
+    unknown = {
+        keyword: pointers[:3]
+        for keyword, pointers in used.items()
+        if keyword not in known and not keyword.startswith("x-")
     }
-    assert unhandled == {}
+    assert unknown == {}
     assert SPEC.compile_all() > 500
     # every validating keyword the document uses has a behaviour test below
     assert set(used) & VALIDATION_KEYWORDS <= set(KEYWORD_CASES) | {"$ref", "readOnly", "writeOnly"}
-    assert set(used) - VALIDATION_KEYWORDS <= ANNOTATION_KEYWORDS
 
 
 KEYWORD_CASES: dict[str, tuple[dict[str, Any], Any, Any, str]] = {
@@ -1166,8 +1198,8 @@ KEYWORD_CASES: dict[str, tuple[dict[str, Any], Any, Any, str]] = {
     "maxItems": ({"maxItems": 0}, [], [1], "[1] is expected to be empty"),
     "uniqueItems": ({"uniqueItems": True}, [1, True], [1, 1], "[1, 1] has non-unique elements"),
     "multipleOf": ({"multipleOf": 3}, 9, 10, "10 is not a multiple of 3"),
-    "minProperties": ({"minProperties": 1}, {"a": 1}, {}, "{} does not have enough properties"),
-    "maxProperties": ({"maxProperties": 0}, {}, {"a": 1}, "{'a': 1} has too many properties"),
+    "minProperties": ({"minProperties": 1}, {"a": 1}, {}, "{} should be non-empty"),
+    "maxProperties": ({"maxProperties": 0}, {}, {"a": 1}, "{'a': 1} is expected to be empty"),
     "allOf": ({"allOf": [{"type": "integer"}, {"minimum": 2}]}, 2, 1, "1 is less than the minimum of 2"),
     "anyOf": (
         {"anyOf": [{"type": "integer"}, {"type": "boolean"}]},
@@ -1179,7 +1211,7 @@ KEYWORD_CASES: dict[str, tuple[dict[str, Any], Any, Any, str]] = {
         {"oneOf": [{"type": "integer"}, {"minimum": 0}]},
         -1,
         1,
-        "1 is valid under each of {'type': 'integer'}, {'minimum': 0}",
+        "1 is valid under each of {'minimum': 0}, {'type': 'integer'}",
     ),
     "not": ({"not": {"type": "string"}}, 1, "x", "'x' should not be valid under {'type': 'string'}"),
 }
@@ -1223,12 +1255,31 @@ def test_read_only_and_write_only_sides() -> None:
     assert [m for _, _, m in in_response({"name": "n"})] == ["'id' is a required property"]
 
 
-def test_unknown_keywords_are_refused() -> None:
-    spec = Spec.load(_schema_doc({"type": "string", "contentEncoding": "base64"}))
-    with pytest.raises(SpecError, match="contentEncoding"):
-        spec.validator("#/components/schemas/S")
-    spec = Spec.load(_schema_doc({"type": "string", "x-extension": 1}))
-    assert spec.validator("#/components/schemas/S")("a") == []
+def test_unknown_keywords_are_ignored_and_standard_ones_apply() -> None:
+    # as on the real server: jsonschema's draft 4 validator ignores what it does not know
+    spec = Spec.load(_schema_doc({"type": "string", "contentEncoding": "base64", "x-extension": 1}))
+    assert spec.validator("#/components/schemas/S")("!!") == []
+    assert spec.compile_all() == 1
+    # draft 4 keywords the Airflow spec does not use still apply
+    schema = {
+        "patternProperties": {"^x-": {"type": "integer"}},
+        "additionalProperties": False,
+        "dependencies": {"a": ["b"]},
+    }
+    validate = Spec.load(_schema_doc(schema)).validator("#/components/schemas/S")
+    assert validate({"x-a": 1}) == []
+    assert [m for _, _, m in validate({"x-a": "1", "a": 1})] == [
+        "'1' is not of type 'integer'",
+        "'a' does not match any of the regexes: '^x-'",
+        "'b' is a dependency of 'a'",
+    ]
+
+
+def test_a_broken_schema_is_refused() -> None:
+    with pytest.raises(SpecError, match="S/items: not a schema"):
+        Spec.load(_schema_doc({"type": "array", "items": 1})).compile_all()
+    with pytest.raises(SpecError, match="does not resolve"):
+        Spec.load(_schema_doc({"$ref": "#/components/schemas/Nope"})).compile_all()
 
 
 def test_self_referencing_schema() -> None:
@@ -1256,11 +1307,13 @@ def _merged(schema: Any) -> Any:
         folded: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties: dict[str, Any] = dict(folded.get("properties", {}))
         required: list[str] = list(folded.get("required", []))
+        least = folded.get("minProperties", 0)
         for branch in schema["allOf"]:
             branch = _merged(branch)
             properties.update(branch.get("properties", {}))
             required.extend(branch.get("required", []))
-        folded.update(type="object", properties=properties, required=required)
+            least = max(least, branch.get("minProperties", 0))
+        folded.update(type="object", properties=properties, required=required, minProperties=least)
         return folded
     return schema
 
@@ -1332,8 +1385,9 @@ def _base_strategy(schema: dict[str, Any], side: str) -> st.SearchStrategy[Any]:
             more = st.dictionaries(
                 st.text(max_size=4).filter(lambda k: k not in properties), strategy(extra, side), max_size=2
             )
-            return st.tuples(fixed, more).map(lambda pair: {**pair[1], **pair[0]})
-        return fixed
+            fixed = st.tuples(fixed, more).map(lambda pair: {**pair[1], **pair[0]})
+        least = schema.get("minProperties", 0)
+        return fixed.filter(lambda value: len(value) >= least) if least else fixed
     return ANY_JSON
 
 
@@ -1385,3 +1439,25 @@ def test_violation_is_frozen_and_slotted() -> None:
         violation.message = "other"  # type: ignore[misc]
     assert not hasattr(violation, "__dict__")
     assert re.fullmatch(r"request GET /x: body: m \(spec #\)", str(violation))
+
+
+def test_the_package_imports_and_routes_without_jsonschema() -> None:
+    # the pytest plugin is loaded by every pytest run: without the testing extra, only checking fails
+    code = (
+        "import sys\n"
+        "sys.modules['jsonschema'] = None\n"
+        "from airflow_rest.testing import Spec\n"
+        "spec = Spec.load()\n"
+        "assert spec.match('GET', '/pools').operation.operation_id == 'get_pools'\n"
+        "try:\n"
+        "    spec.check_response(spec.operations['get_pools'], 200, {})\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert (
+        done.stdout.strip()
+        == "checking against the spec needs jsonschema: pip install 'airflow-rest[testing]'"
+    )
