@@ -10,11 +10,14 @@ must match exactly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from . import differential_adm, differential_dse, differential_sec
 
 DAG = "example_bash_operator"
 
@@ -108,6 +111,9 @@ def scenario(suffix: str) -> list[Step]:
         Step("bad limit", "GET", "/dags", {"limit": "abc"}, expect=400),
         Step("bad order_by", "GET", "/dags", {"order_by": "no_such_field"}, expect=400),
         Step("pool without slots", "POST", "/pools", json={"name": f"{pool}_x"}, expect=400),
+        *differential_sec.steps(suffix),
+        *differential_dse.steps(suffix),
+        *differential_adm.steps(suffix),
     ]
 
 
@@ -122,13 +128,17 @@ def replay(
     steps: list[Step], send: Callable[[str, str, dict[str, Any], Any], httpx.Response]
 ) -> list[Outcome]:
     outcomes = []
+    seen: dict[str, str] = {}  # top-level string fields of earlier answers, for `{name}` in paths
     for step in steps:
-        response = send(step.method, step.path, step.params, step.json)
+        path = re.sub(r"\{(\w+)\}", lambda m: seen.get(m[1], m[0]), step.path)
+        response = send(step.method, path, step.params, step.json)
         body = (
             response.json()
             if response.content and "json" in response.headers.get("content-type", "")
             else None
         )
+        if isinstance(body, dict):
+            seen.update((k, v) for k, v in body.items() if isinstance(v, str))
         outcomes.append(Outcome(step, response.status_code, body))
     return outcomes
 

@@ -13,6 +13,7 @@ import pytest
 from airflow_rest.testing._serve import make_server, serve_in_thread
 
 from . import differential as d
+from . import differential_adm
 from .conftest import API_URL, PASSWORD, USER
 
 pytestmark = pytest.mark.integration
@@ -42,6 +43,8 @@ def outcomes(client: Any) -> tuple[list[d.Outcome], list[d.Outcome], Any]:
     ) as real_http:
         real = d.replay(steps, _sender(real_http))
     server = make_server("127.0.0.1", 0, auth=(USER, PASSWORD))
+    for section, option, value in differential_adm.FAKE_CONFIG:  # configured as the local server
+        server.oracle.fake.set_config(section, option, value)
     serve_in_thread(server)
     try:
         with httpx.Client(
