@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import airflow_rest_v1
+from airflow_rest.testing._pointers import deref
 from airflow_rest.testing.fake import (
     DOCS_URL,
     Call,
@@ -84,9 +85,8 @@ FORMATS.checks("date-time")(_is_date_time)
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = SCHEMAS[node["$ref"].rsplit("/", 1)[1]]
-    return node
+    resolved: dict[str, Any] = deref(SPEC, node)
+    return resolved
 
 
 def _declared(node: dict[str, Any]) -> dict[str, Any] | None:
