@@ -23,6 +23,7 @@ RESOURCE_KEYS = {
 }  # fmt: skip
 TRIGGER_KEYS = {"call", "body", "always", "evidence"}
 MASKED_KEYS = {"extra_keys", "evidence"}
+WEBSERVER_KEYS = {"request_line_limit", "evidence"}
 CALL_KEYS = {"call", "body", "field", "fixed"}
 
 
@@ -51,6 +52,20 @@ def load(path: Path) -> dict[str, Any]:
         ):
             raise FactError(
                 f"{path}: 'masked' needs extra_keys (lower-case words) and evidence, and nothing else"
+            )
+    webserver = doc.get("webserver")
+    if webserver is not None:
+        limit = webserver.get("request_line_limit") if isinstance(webserver, dict) else None
+        if (
+            set(webserver or ()) != WEBSERVER_KEYS
+            or not webserver.get("evidence")
+            or not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or limit < 1
+        ):
+            raise FactError(
+                f"{path}: 'webserver' needs request_line_limit (a positive integer) and evidence, "
+                "and nothing else"
             )
     return doc
 
@@ -150,6 +165,12 @@ def python_module(facts: dict[str, Any]) -> str:
         text += (
             "\n# what the server sends as '***' in a connection's extra: values under keys containing these\n"
             f"MASKED: dict[str, Any] = {pprint.pformat(masked, width=100, sort_dicts=False)}\n"
+        )
+    if "webserver" in facts:
+        webserver = {k: v for k, v in facts["webserver"].items() if k != "evidence"}
+        text += (
+            "\n# limits of the web server in front of the API, which answers before Airflow does\n"
+            f"WEBSERVER: dict[str, Any] = {pprint.pformat(webserver, width=100, sort_dicts=False)}\n"
         )
     return text
 

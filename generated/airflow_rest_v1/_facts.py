@@ -129,3 +129,6 @@ MASKED: dict[str, Any] = {
         "service_account",
     ]
 }
+
+# limits of the web server in front of the API, which answers before Airflow does
+WEBSERVER: dict[str, Any] = {"request_line_limit": 4094}

@@ -53,4 +53,6 @@ CORRECTIONS = (
     "dag-run-state-required",
     "dag-run-note-required",
     "role-action-needs-resource",
+    "integers-fit-in-64-bits",
+    "integers-fit-in-64-bits-try-number-filter",
 )

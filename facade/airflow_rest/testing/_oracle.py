@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from airflow_rest_v1._facts import WEBSERVER
+
 from ._spec import ABOUT_BLANK, NOT_FOUND_DETAIL, Operation, Spec, Violation
 from .fake import Call, FakeAirflow, Text
 
@@ -27,6 +29,7 @@ DEFAULT_BASE_URL = "http://airflow.test"
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
 HTML_TYPE = "text/html; charset=utf-8"
+HTML_TYPE_BARE = "text/html"  # gunicorn's own pages name no charset
 # views without Airflow's access checks: they answer without credentials
 PUBLIC_OPERATIONS = frozenset({"get_health", "get_version"})
 
@@ -171,6 +174,12 @@ class Oracle:
     def _handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        # the web server in front of Airflow refuses a long request line before Airflow sees it
+        line = len(f"{method} {target} HTTP/1.1".encode())
+        limit = int(WEBSERVER["request_line_limit"])
+        if line > limit:
+            page = _URI_TOO_LONG.format(size=line, limit=limit)
+            return self._finish(method, target, "", 414, Text(page, HTML_TYPE_BARE), [])
         raw_path, _, query = target.partition("?")
         if not (raw_path == self._prefix or raw_path.startswith(self._prefix + "/")):
             return self._finish(method, target, "", 404, _not_found(self.spec), [], problem=True)
@@ -264,6 +273,14 @@ class Oracle:
             content = json.dumps(body).encode()
         # HEAD: what GET would answer, headers only
         return status, headers, b"" if method == "HEAD" else content
+
+
+# gunicorn's page for a request line over limit_request_line (spec/v1/facts.yaml: webserver)
+_URI_TOO_LONG = (
+    "<html>\n  <head>\n    <title>URI Too Long</title>\n  </head>\n  <body>\n"
+    "    <h1><p>URI Too Long</p></h1>\n    Request Line is too large ({size} &gt; {limit})\n"
+    "  </body>\n</html>\n"
+)
 
 
 def _refused(op: Operation, sent: Iterable[str], reply: Any) -> Violation:

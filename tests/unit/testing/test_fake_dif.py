@@ -199,6 +199,69 @@ def test_the_async_client_sees_the_same_answers(oracle: Oracle) -> None:
     ]
 
 
+INT64_MAX = 9223372036854775807
+
+
+@pytest.mark.parametrize(
+    ("target", "wanted"),
+    [
+        (f"dags?offset={INT64_MAX + 1}", f"{INT64_MAX + 1} is greater than the maximum of {INT64_MAX}"),
+        (
+            f"eventLogs?map_index={-INT64_MAX - 2}",
+            f"{-INT64_MAX - 2} is less than the minimum of {-INT64_MAX - 1}",
+        ),
+        (f"eventLogs/{INT64_MAX + 1}", f"{INT64_MAX + 1} is greater than the maximum of {INT64_MAX}"),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused_before_they_reach_the_database(
+    oracle: Oracle, http: httpx.Client, target: str, wanted: str
+) -> None:
+    # the real 2.11.2 answers each with a 500 (OverflowError in the database driver); the corrected
+    # spec bounds them (integers-fit-in-64-bits), so the fake answers the 400 connexion would
+    status, title, detail = problem(http.get(target))
+    assert (status, title) == (400, "Bad Request") and detail.startswith(wanted), detail
+    assert [v.side for v in oracle.take_violations()] == ["request"]
+    assert http.get(f"dags?offset={INT64_MAX}").json()["dags"] == []
+
+
+def test_integers_beyond_64_bits_are_refused_async(oracle: Oracle) -> None:
+    async def scenario() -> int:
+        async with httpx.AsyncClient(transport=oracle.transport(), base_url=oracle.api_url + "/") as http:
+            return (await http.get(f"importErrors/{INT64_MAX + 1}")).status_code
+
+    assert asyncio.run(scenario()) == 400
+    assert len(oracle.take_violations()) == 1
+
+
+def _long_target(size: int) -> str:
+    """A target whose request line ("GET <target> HTTP/1.1") is ``size`` bytes."""
+    stem = "/api/v1/plugins?x="
+    return stem + "a" * (size - len(f"GET {stem} HTTP/1.1"))
+
+
+def test_a_request_line_over_the_web_servers_limit_gets_its_414_page(oracle: Oracle) -> None:
+    # gunicorn's limit_request_line: GET /api/v1/plugins?x=<5,000 a> -> 414 text/html, this page
+    with httpx.Client(transport=oracle.transport(), base_url=oracle.url) as http:
+        refused = http.get(_long_target(5031))
+        assert (refused.status_code, refused.headers["content-type"]) == (414, "text/html")
+        assert "<title>URI Too Long</title>" in refused.text
+        assert "Request Line is too large (5031 &gt; 4094)" in refused.text
+        # at the limit the request reaches Airflow, which refuses the undeclared parameter
+        assert http.get(_long_target(4094)).status_code == 400
+        assert http.get(_long_target(4095)).status_code == 414
+    assert [v.location for v in oracle.take_violations()] == ["query.x"]
+
+
+def test_a_request_line_over_the_limit_async(oracle: Oracle) -> None:
+    async def scenario() -> tuple[int, str]:
+        async with httpx.AsyncClient(transport=oracle.transport(), base_url=oracle.url) as http:
+            answer = await http.get(_long_target(4100))
+        return answer.status_code, answer.text
+
+    status, page = asyncio.run(scenario())
+    assert status == 414 and "(4100 &gt; 4094)" in page
+
+
 @pytest.mark.parametrize("method", ["TRACE", "QUERY"])
 def test_other_methods_over_http_are_not_allowed(method: str) -> None:
     # TRACE /api/v1/dags -> 405 application/problem+json {"title": "Method Not Allowed"}; QUERY

@@ -357,10 +357,12 @@ def test_numbers() -> None:
 
 
 def test_minimum_gives_the_long_jsonschema_message() -> None:
+    # connexion prints the schema as its spec has it: the real server's is {'type': 'integer',
+    # 'minimum': 0}; the corrected one also bounds the offset to 64 bits (integers-fit-in-64-bits)
     _, violations = request("get_dags", [("offset", "-1")])
     assert problem_of(violations) == bad_request(
         "-1 is less than the minimum of 0\n\nFailed validating 'minimum' in schema:\n"
-        "    {'type': 'integer', 'minimum': 0}\n\nOn instance:\n    -1"
+        "    {'type': 'integer', 'maximum': 9223372036854775807, 'minimum': 0}\n\nOn instance:\n    -1"
     )
     assert violations[0].message == "-1 is less than the minimum of 0"
     assert violations[0].pointer == "#/components/parameters/PageOffset/schema"
