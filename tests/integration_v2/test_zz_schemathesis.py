@@ -20,7 +20,9 @@ from .conftest import PINNED_VERSION, ROOT_URL
 EXCLUSIONS = Path(__file__).with_name("schemathesis_exclusions.yaml")
 REPORT = Path(__file__).resolve().parents[2] / ".cache" / "schemathesis-v2.txt"
 SEED = 20261201
-MAX_EXAMPLES = 3  # per operation, in the fuzzing phase; the coverage phase adds its own cases
+# per operation, in the fuzzing phase (the coverage phase adds its own cases); a deeper run than the
+# gate's few minutes: SCHEMATHESIS_MAX_EXAMPLES=25 make test-integration
+MAX_EXAMPLES = schemathesis_gate.max_examples(default=3)
 CHECKS = ("response_schema_conformance", "status_code_conformance", "content_type_conformance")
 
 

@@ -20,7 +20,12 @@ parameter. A request is comparable unless
 
 - the real server sent no answer or a 5xx (a crash: the fake answers what the server means to
   answer, it does not imitate its bugs; those requests are the schemathesis gate's business), or
-- the fake does not model its operation (it raises ``NotImplementedError``).
+- the fake does not model its operation (it raises ``NotImplementedError``), or
+- the fake refused it with a 400 on the effective spec where the server's own spec (Airflow's
+  uncorrected v1.yaml, which the server validates requests against) lets it through: input a
+  correction forbids because the server crashes on it or misreads it (spec/v1/corrections.yaml
+  has each with its evidence), so the fake refuses it by design. Those requests are counted apart;
+  if the fake answers one with anything but a 400 it is compared like any other.
 
 Nothing else is set aside beforehand: an answer that depended on the scheduler or on the
 deployment (a run the scheduler moved on during the recording, a log file) counts like any other,
@@ -48,11 +53,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
 
-from airflow_rest.testing import Oracle
+from airflow_rest.testing import Oracle, Spec
 from airflow_rest.testing.fake import Call, FakeAirflow, FakeTask
 
 JSON = dict[str, Any]
@@ -638,6 +643,40 @@ class Answer:
     status: int  # 0: the fake does not model the operation
     content_type: str | None
     body: str  # the fake's values for what the server generated mapped back to the server's
+    # the fake refused the request on the effective spec, where the server's own spec lets it
+    # through: input a correction forbids (spec/v1/corrections.yaml)
+    narrowed: bool = False
+
+
+UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "spec" / "v1" / "upstream" / "v1.yaml"
+
+
+@functools.cache
+def server_spec() -> Spec:
+    """The spec the real server validates requests against: Airflow's own v1.yaml, uncorrected."""
+    import yaml
+
+    return Spec(yaml.safe_load(UPSTREAM_SPEC.read_text(encoding="utf-8")))
+
+
+def server_lets_through(
+    spec: Spec, method: str, target: str, headers: Mapping[str, str], body: str | None
+) -> bool:
+    """Whether ``spec`` (the server's) routes ``target`` (relative to /api/v1) to an operation and
+    finds nothing to refuse in the request."""
+    path, _, query = target.partition("?")
+    match = spec.match(method, path)
+    if match.operation is None:
+        return False
+    _parsed, found = spec.parse_request(
+        match.operation,
+        match.path_params,
+        parse_qsl(query, keep_blank_values=True),
+        body.encode("utf-8") if body else None,
+        headers.get("content-type"),
+        headers,
+    )
+    return not found
 
 
 # values the server makes up when a run is triggered without them: the fake makes up others
@@ -686,6 +725,11 @@ def replay(
             continue
         kind = next((v for k, v in out.items() if k.lower() == "content-type"), None)
         text = content.decode("utf-8", "replace")
+        narrowed = (
+            status == 400
+            and not server_lets_through(oracle.spec, ex.method, target, headers, body)
+            and server_lets_through(server_spec(), ex.method, target, headers, body)
+        )
         if ex.method == "POST" and _TRIGGER.match(ex.path) and ex.status == status == 200:
             theirs, ours = ex.response_json(), _json_or_none(text)
             if isinstance(theirs, dict) and isinstance(ours, dict):
@@ -693,7 +737,7 @@ def replay(
                     real, fake = theirs.get(name), ours.get(name)
                     if isinstance(real, str) and isinstance(fake, str) and real != fake:
                         renamed[real] = fake
-        answers.append(Answer(status, kind, _named_back(text, renamed)))
+        answers.append(Answer(status, kind, _named_back(text, renamed), narrowed))
     return answers
 
 
@@ -729,12 +773,17 @@ def _media(value: str | None) -> str:
     return ";".join([parts[0], *charset])
 
 
+NARROWED = "input a correction forbids: the fake refuses it with 400, the server's own spec lets it through"
+
+
 def exclusion(ex: Recorded, answer: Answer) -> str | None:
     """Why a request is not comparable, or None."""
     if ex.status >= 500 or ex.status == 0:
         return "the real server crashed (5xx) or did not answer"
     if answer.status == 0:
         return "the fake does not model the operation"
+    if answer.narrowed and answer.status == 400:
+        return NARROWED
     return None
 
 

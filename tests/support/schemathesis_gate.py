@@ -17,6 +17,7 @@ report; with ``exchanges`` set, every request and its answer go there too (see `
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -31,6 +32,19 @@ import yaml
 from .faithful import HTTP_METHODS, effective_spec
 
 PHASES = ("examples", "coverage", "fuzzing")
+MAX_EXAMPLES_VARIABLE = "SCHEMATHESIS_MAX_EXAMPLES"
+
+
+def max_examples(*, default: int) -> int:
+    """Fuzzed examples per operation: ``default``, or what SCHEMATHESIS_MAX_EXAMPLES says."""
+    raw = os.environ.get(MAX_EXAMPLES_VARIABLE, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{MAX_EXAMPLES_VARIABLE} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
 BODY_LIMIT = 4096  # bytes of an answer kept in the exchanges file
 
 
@@ -49,6 +63,9 @@ class Gate:
     api_prefix: str = ""  # stripped from recorded paths (the part of base_url the spec's paths lack)
     unexpected_methods: bool = True  # the coverage phase also sends methods a path does not declare
     workers: int = 1  # operations tested at once
+    # go on testing an operation after a failing check (an accepted one too), so that the run's
+    # requests do not depend on which failures the exclusions accept
+    continue_on_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,7 @@ def config(gate: Gate, exclusions: dict[str, Any]) -> dict[str, Any]:
     return {
         "seed": gate.seed,
         "workers": gate.workers,
+        "continue-on-failure": gate.continue_on_failure,
         "base-url": gate.base_url,
         "headers": dict(gate.headers),
         "request-timeout": 30,

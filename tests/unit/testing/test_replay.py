@@ -327,6 +327,33 @@ def test_the_fakes_generated_run_ids_are_named_back_as_the_servers_in_its_answer
     assert dict(result.kinds) == {} and result.agreeing == 4
 
 
+def test_input_a_correction_forbids_is_counted_apart_when_the_fake_refuses_it() -> None:
+    seeded = r.fresh_oracle(snapshot())
+    bad_request = problem(400, "Invalid Variable schema")
+    exchanges = [
+        # the server's own spec lets these through; the corrected spec forbids them
+        recorded(0, "GET", "/dags", 500, "<html>", query="offset=9223372036854775808", operation="get_dags"),
+        recorded(
+            1, "GET", "/plugins", 200, {"plugins": [], "total_entries": 0}, query="offset=9223372036854775808"
+        ),
+        recorded(2, "POST", "/variables", 400, bad_request, body={"value": ""}, operation="post_variables"),
+        # both specs refuse this one: it is compared as usual
+        recorded(3, "GET", "/dags", 400, problem(400, "Bad Request"), query="limit=x", operation="get_dags"),
+        # and a refusal of the fake's own (not the spec's) is compared too
+        recorded(4, "GET", "/pools", 200, {}, query="order_by=", operation="get_pools"),
+    ]
+    answers = r.replay(exchanges, seeded.oracle, seeded.renamed)
+    assert [a.status for a in answers] == [400, 400, 400, 400, 400]
+    assert [a.narrowed for a in answers] == [True, True, True, False, False]
+    result = r.compare(exchanges, answers)
+    assert result.excluded == {
+        "the real server crashed (5xx) or did not answer": 1,
+        r.NARROWED: 2,
+    }
+    assert result.comparable == 2 and result.agreeing == 1
+    assert dict(result.kinds) == {("get_pools", 200, 400, "status"): 1}
+
+
 def test_what_a_request_says_of_an_object_is_read_with_care() -> None:
     after = r.Snapshot(
         dags=[{"dag_id": "consumer", "dataset_expression": {"all": ["s3://a", "s3://b"]}}],
