@@ -33,6 +33,8 @@ from airflow_rest.testing.fake import (
     problem,
 )
 
+from .clock import Clock
+
 jsonschema: Any = importlib.import_module("jsonschema")  # untyped; imported as Any
 
 SPEC: dict[str, Any] = json.loads((Path(airflow_rest_v1.__file__).parent / "openapi.json").read_text())
@@ -144,23 +146,9 @@ def check_against_spec(operation_id: str, status: int, body: Any) -> None:
 # --- fixtures -------------------------------------------------------------------------------------
 
 
-class Clock:
-    """A settable clock: every reading is the same instant until ``tick``."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float = 1.0) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

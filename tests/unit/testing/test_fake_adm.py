@@ -21,6 +21,8 @@ from airflow_rest.testing.fake._admin import _data, best_match
 from airflow_rest.testing.fake._wire import _sign
 from airflow_rest_v1.types import Unset
 
+from .clock import Clock
+
 T0 = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 AUTH = ("admin", "admin")
 HTML = "text/html; charset=utf-8"
@@ -29,20 +31,9 @@ NOT_EXPOSED = (
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float = 1.0) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -16,26 +16,16 @@ from airflow_rest.testing.fake import FakeAirflow, FakeTask, dataset_example_dag
 from airflow_rest.testing.fake._datasets import sanitize_uri
 from airflow_rest_v1.types import Unset
 
+from .clock import Clock
+
 T0 = datetime(2026, 1, 15, 12, 30, tzinfo=UTC)
 DAG1, DAG2 = "s3://dag1/output_1.txt", "s3://dag2/output_1.txt"
 NEVER = "dataset_consumes_1_never_scheduled"  # consumes DAG1 and a dataset nothing produces
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float = 1) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from airflow_rest.testing import Oracle
 from airflow_rest.testing.fake import Call, FakeAirflow
 from airflow_rest_v1.types import Unset
 
+from .clock import Clock
+
 DATA: dict[str, Any] = json.loads(
     (resources.files("airflow_rest.testing.fake") / "data" / "security.json").read_text()
 )
@@ -28,17 +30,9 @@ T0 = datetime(2026, 12, 1, 13, 43, 1, 63486, tzinfo=UTC)
 BAD_REQUEST = "Bad Request"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

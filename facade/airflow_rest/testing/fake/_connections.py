@@ -11,18 +11,15 @@ from ._wire import (
     JSON,
     Call,
     Reply,
-    _apply_sorting,
     _bad_request,
-    _check_limit,
     _conflict,
     _extract_update_mask,
     _Field,
     _Invalid,
+    _listed,
     _load,
     _mask,
     _not_found,
-    _offset,
-    _page,
     _redacted_extra,
 )
 
@@ -79,19 +76,10 @@ class ConnectionsMixin(FakeAirflowState):
         return record
 
     def _op_get_connections(self, call: Call) -> Reply:
-        query = call.query
-        limit, offset = _check_limit(query), _offset(query)
-        records = list(self.connections.values())
-        ordered = _apply_sorting(
-            records,
-            query.get("order_by", "id"),
-            lambda c, name: list(self.connections).index(c["connection_id"]) if name == "id" else c[name],
-            ("connection_id", "conn_type", "description", "host", "port", "id"),
+        page, total = _listed(
+            self.connections, call.query, ("connection_id", "conn_type", "description", "host", "port", "id")
         )
-        return 200, {
-            "connections": [self._connection_item_json(c) for c in _page(ordered, offset, limit)],
-            "total_entries": len(records),
-        }
+        return 200, {"connections": [self._connection_item_json(c) for c in page], "total_entries": total}
 
     def _op_get_connection(self, call: Call) -> Reply:
         return 200, self._connection_json(self._connection_or_404(call.path["connection_id"]))

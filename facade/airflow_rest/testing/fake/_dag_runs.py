@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from ._model import _TI, RUN_FINISHED, TI_FINISHED, FakeDag, FakeTask, _Cron, _Run
+from ._model import RUN_FINISHED, TI_FINISHED, FakeDag, _Cron, _Run
 from ._state import FakeAirflowState, _locked
 from ._wire import (
     _DATE_FILTERS,
@@ -61,15 +60,6 @@ _RUNS_BATCH_BODY = (
     _Field("states", "list"),
     *(_Field(name, "datetime") for name in _DATE_FILTERS),
 )
-
-
-def _runs_on(task: FakeTask, dag: FakeDag, logical_date: datetime) -> bool:
-    """Whether a run of ``logical_date`` gets an instance of ``task`` (``DagRun.verify_integrity``'s
-    task filter): the task's dates, bounded by the DAG's as ``DAG.add_task`` bounds them, hold
-    the logical date. A run dated before them has no instance of the task."""
-    starts = [d for d in (task.start_date, dag.start_date) if d is not None]
-    ends = [d for d in (task.end_date, dag.end_date) if d is not None]
-    return (not starts or max(starts) <= logical_date) and (not ends or logical_date <= min(ends))
 
 
 class DagRunsMixin(FakeAirflowState):
@@ -301,58 +291,6 @@ class DagRunsMixin(FakeAirflowState):
             dag, run_id, logical_date, interval, conf=conf or {}, note=body.get("note") or None
         )
         return 200, self._run_json(run)
-
-    def _create_run(
-        self,
-        dag: FakeDag,
-        run_id: str,
-        logical_date: datetime,
-        interval: tuple[datetime, datetime],
-        *,
-        conf: Any,
-        note: str | None,
-        run_type: str = "manual",
-    ) -> _Run:
-        now = self.now()
-        run = _Run(
-            id=self._next_id(),
-            dag_id=dag.dag_id,
-            run_id=run_id,
-            logical_date=logical_date,
-            data_interval_start=interval[0],
-            data_interval_end=interval[1],
-            state="queued",
-            run_type=run_type,
-            conf=copy.deepcopy(conf),
-            note=note,
-            queued_at=now,
-            updated_at=now,
-            external_trigger=run_type == "manual",
-        )
-        self._runs[(dag.dag_id, run_id)] = run
-        for task in dag.tasks:
-            if not _runs_on(task, dag, logical_date):
-                continue
-            indexes = [-1] if task.map_count is None else list(range(task.map_count)) or [-1]
-            for index in indexes:
-                ti = _TI(
-                    seq=self._next_id(),
-                    dag_id=dag.dag_id,
-                    run_id=run_id,
-                    task_id=task.task_id,
-                    map_index=index,
-                    operator=task.operator,
-                    pool=task.pool,
-                    pool_slots=task.pool_slots,
-                    queue=task.queue,
-                    priority_weight=self._priority(dag, task),
-                    max_tries=task.retries,
-                    updated_at=now,
-                )
-                if task.map_count == 0:
-                    ti.state = "skipped"
-                self._tis[ti.key] = ti
-        return run
 
     def _op_delete_dag_run(self, call: Call) -> Reply:
         dag_id, run_id = call.path["dag_id"], call.path["dag_run_id"]

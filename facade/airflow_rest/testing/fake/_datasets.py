@@ -18,9 +18,9 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._model import _TI, FakeDag, _Run
+from ._model import _TI, FakeDag
 from ._state import FakeAirflowState, _locked
 from ._wire import (
     JSON,
@@ -137,21 +137,6 @@ class DatasetsMixin(FakeAirflowState):
         self._dataset_events: list[_DatasetEvent] = []
         # (dataset_id, target_dag_id) -> created_at: the DatasetDagRunQueue
         self._queue: dict[tuple[int, str], datetime] = {}
-
-    if TYPE_CHECKING:  # DagRunsMixin's, next to this mixin in FakeAirflow
-
-        def _create_run(
-            self,
-            dag: FakeDag,
-            run_id: str,
-            logical_date: datetime,
-            interval: tuple[datetime, datetime],
-            *,
-            conf: Any,
-            note: str | None,
-            run_type: str = "manual",
-        ) -> _Run:
-            raise NotImplementedError
 
     # --- read access and seeding ------------------------------------------------------------------
 

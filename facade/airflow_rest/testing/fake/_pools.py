@@ -10,17 +10,14 @@ from ._wire import (
     JSON,
     Call,
     Reply,
-    _apply_sorting,
     _bad_request,
-    _check_limit,
     _conflict,
     _Field,
     _Invalid,
+    _listed,
     _load,
     _mask,
     _not_found,
-    _offset,
-    _page,
     _server_error,
     _updatable,
 )
@@ -75,19 +72,8 @@ class PoolsMixin(FakeAirflowState):
         }
 
     def _op_get_pools(self, call: Call) -> Reply:
-        query = call.query
-        limit, offset = _check_limit(query), _offset(query)
-        records = list(self._pools.values())
-        ordered = _apply_sorting(
-            records,
-            query.get("order_by", "id"),
-            lambda pool, name: list(self._pools).index(pool["name"]) if name == "id" else pool[name],
-            ("name", "slots", "id"),
-        )
-        return 200, {
-            "pools": [self._pool_json(pool) for pool in _page(ordered, offset, limit)],
-            "total_entries": len(records),
-        }
+        page, total = _listed(self._pools, call.query, ("name", "slots", "id"))
+        return 200, {"pools": [self._pool_json(pool) for pool in page], "total_entries": total}
 
     def _pool_or_404(self, name: str) -> JSON:
         pool = self._pools.get(name)

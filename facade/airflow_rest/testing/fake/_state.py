@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 from ._model import (
     _NOT_STARTED,
@@ -49,6 +49,15 @@ def _locked(method: Callable[P, T]) -> Callable[P, T]:
             return method(*args, **kwargs)
 
     return wrapper
+
+
+def _runs_on(task: FakeTask, dag: FakeDag, logical_date: datetime) -> bool:
+    """Whether a run of ``logical_date`` gets an instance of ``task`` (``DagRun.verify_integrity``'s
+    task filter): the task's dates, bounded by the DAG's as ``DAG.add_task`` bounds them, hold
+    the logical date. A run dated before them has no instance of the task."""
+    starts = [d for d in (task.start_date, dag.start_date) if d is not None]
+    ends = [d for d in (task.end_date, dag.end_date) if d is not None]
+    return (not starts or max(starts) <= logical_date) and (not ends or logical_date <= min(ends))
 
 
 class FakeAirflowState:
@@ -350,6 +359,58 @@ class FakeAirflowState:
                 ):
                     self._worker_transition(other, state)
                     self._propagate(other, state)
+
+    def _create_run(
+        self,
+        dag: FakeDag,
+        run_id: str,
+        logical_date: datetime,
+        interval: tuple[datetime, datetime],
+        *,
+        conf: Any,
+        note: str | None,
+        run_type: str = "manual",
+    ) -> _Run:
+        now = self.now()
+        run = _Run(
+            id=self._next_id(),
+            dag_id=dag.dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            data_interval_start=interval[0],
+            data_interval_end=interval[1],
+            state="queued",
+            run_type=run_type,
+            conf=copy.deepcopy(conf),
+            note=note,
+            queued_at=now,
+            updated_at=now,
+            external_trigger=run_type == "manual",
+        )
+        self._runs[(dag.dag_id, run_id)] = run
+        for task in dag.tasks:
+            if not _runs_on(task, dag, logical_date):
+                continue
+            indexes = [-1] if task.map_count is None else list(range(task.map_count)) or [-1]
+            for index in indexes:
+                ti = _TI(
+                    seq=self._next_id(),
+                    dag_id=dag.dag_id,
+                    run_id=run_id,
+                    task_id=task.task_id,
+                    map_index=index,
+                    operator=task.operator,
+                    pool=task.pool,
+                    pool_slots=task.pool_slots,
+                    queue=task.queue,
+                    priority_weight=self._priority(dag, task),
+                    max_tries=task.retries,
+                    updated_at=now,
+                )
+                if task.map_count == 0:
+                    ti.state = "skipped"
+                self._tis[ti.key] = ti
+        return run
 
     def _schedule(self, run: _Run) -> None:
         """The scheduler's pass over a run: start it, and end it once every task instance is done."""

@@ -7,17 +7,14 @@ from ._wire import (
     JSON,
     Call,
     Reply,
-    _apply_sorting,
     _bad_request,
-    _check_limit,
     _extract_update_mask,
     _Field,
     _Invalid,
+    _listed,
     _load,
     _mask,
     _not_found,
-    _offset,
-    _page,
 )
 
 _VARIABLE_BODY = (
@@ -36,18 +33,10 @@ class VariablesMixin(FakeAirflowState):
         return self.variables[key]
 
     def _op_get_variables(self, call: Call) -> Reply:
-        query = call.query
-        limit, offset = _check_limit(query), _offset(query)
-        records = list(self.variables.values())
-        ordered = _apply_sorting(
-            records,
-            query.get("order_by", "id"),
-            lambda v, name: list(self.variables).index(v["key"]) if name == "id" else v[name],
-            ("value", "key", "id"),
-        )
+        page, total = _listed(self.variables, call.query, ("value", "key", "id"))
         return 200, {
-            "total_entries": len(records),
-            "variables": [dict(v) for v in _page(ordered, offset, limit)],
+            "total_entries": total,
+            "variables": [dict(v) for v in page],
         }
 
     def _op_get_variable(self, call: Call) -> Reply:

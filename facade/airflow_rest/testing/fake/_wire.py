@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -315,6 +315,23 @@ def _apply_sorting(
             f"Ordering with '{name}' is disallowed or the attribute does not exist on the model"
         )
     return sorted(items, key=lambda item: _sort_key(value(item, name)), reverse=order_by.startswith("-"))
+
+
+def _listed(
+    records: Mapping[str, JSON], query: dict[str, Any], allowed: Container[str]
+) -> tuple[list[JSON], int]:
+    """One page of a keyed collection as ``query`` orders and pages it, and the collection's size.
+    ``id`` orders by when a record was added (its row id on the server)."""
+    limit, offset = _check_limit(query), _offset(query)
+    values = list(records.values())
+    row = {id(record): n for n, record in enumerate(values)}
+    ordered = _apply_sorting(
+        values,
+        query.get("order_by", "id"),
+        lambda record, name: row[id(record)] if name == "id" else record[name],
+        allowed,
+    )
+    return _page(ordered, offset, limit), len(values)
 
 
 def _like(pattern: str) -> re.Pattern[str]:
